@@ -1,0 +1,21 @@
+// Compiles src/ to dist/ with esbuild: one bundle for the CLI (fast start-up: a single file to load,
+// commands split out as lazily imported chunks) and the ELF reader as its own entry for library users.
+import { readFileSync, rmSync } from "node:fs";
+import { build } from "esbuild";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+await build({
+  entryPoints: { "cli/main": "src/cli/main.ts", "elf/index": "src/elf/index.ts" },
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: false,
+  external: ["gecko-profiler-demangle"],
+  logLevel: "warning",
+  define: { ANATOMY_VERSION: JSON.stringify(pkg.version) },
+});

@@ -1,0 +1,31 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+/**
+ * C++ and Rust demangling through gecko-profiler-demangle (WASM; gives c++filt's text). Its index.js
+ * imports the .wasm as a module (bundler style), so in Node we instantiate index_bg.wasm ourselves with
+ * index_bg.js as its import object and hand the exports to __wbg_set_wasm. Loaded only for -C.
+ */
+export async function loadDemangler(): Promise<(name: string) => string> {
+  const require = createRequire(import.meta.url);
+  const jsPath = require.resolve("gecko-profiler-demangle/index_bg.js");
+  const glue = (await import(jsPath)) as Record<string, unknown> & {
+    __wbg_set_wasm(exports: WebAssembly.Exports): void;
+    demangle_any(name: string): string;
+  };
+  const wasmBytes = readFileSync(jsPath.replace(/index_bg\.js$/, "index_bg.wasm"));
+  const { instance } = await WebAssembly.instantiate(wasmBytes, {
+    "./index_bg.js": glue as WebAssembly.ModuleImports,
+  });
+  glue.__wbg_set_wasm(instance.exports);
+  (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
+  const cache = new Map<string, string>();
+  return (name: string) => {
+    let out = cache.get(name);
+    if (out === undefined) {
+      out = glue.demangle_any(name);
+      cache.set(name, out);
+    }
+    return out;
+  };
+}

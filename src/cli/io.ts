@@ -1,0 +1,106 @@
+import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import type { ByteSource } from "../elf/index.js";
+import type { Output } from "../render/output.js";
+
+/** Reads ranges of an open file on demand: a 117 MB library is never held whole to list its symbols. */
+export class FileSource implements ByteSource {
+  readonly size: number;
+  constructor(
+    private readonly fd: number,
+    size: number,
+  ) {
+    this.size = size;
+  }
+  read(offset: number, length: number): Uint8Array {
+    const end = Math.min(this.size, offset + length);
+    const want = Math.max(0, end - offset);
+    const buf = new Uint8Array(want);
+    let done = 0;
+    while (done < want) {
+      const n = readSync(this.fd, buf, done, want - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done === want ? buf : buf.subarray(0, done);
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** Why a path could not be opened, in the words GNU tools use. */
+export class InputError extends Error {
+  override readonly name = "InputError";
+}
+
+export function openFile(path: string): FileSource {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new InputError(`'${path}': No such file`);
+    if (code === "EACCES") throw new InputError(`Input file '${path}' is not readable.`);
+    throw new InputError(`'${path}': ${(e as Error).message}`);
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    if (st.isDirectory()) throw new InputError(`'${path}' is not an ordinary file`);
+    throw new InputError(`'${path}' is not an ordinary file`);
+  }
+  return new FileSource(fd, st.size);
+}
+
+/**
+ * Buffered output to a file descriptor, written synchronously (so output order and exit status are
+ * simple), encoding byte strings as Latin-1. A closed pipe (EPIPE) ends the program quietly, like `head`.
+ */
+export class FdOutput implements Output {
+  private parts: string[] = [];
+  private pending = 0;
+  constructor(private readonly fd: number) {}
+  write(text: string): void {
+    this.parts.push(text);
+    this.pending += text.length;
+    if (this.pending >= 1 << 16) this.flush();
+  }
+  flush(): void {
+    if (this.pending === 0) return;
+    const buf = Buffer.from(this.parts.join(""), "latin1");
+    this.parts = [];
+    this.pending = 0;
+    let off = 0;
+    while (off < buf.length) {
+      try {
+        off += writeSync(this.fd, buf, off, buf.length - off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EAGAIN") continue;
+        if (code === "EPIPE") process.exit(0);
+        throw e;
+      }
+    }
+  }
+}
+
+/** What every command gets: its streams and file access, injected so tests can run commands in-process. */
+export interface CommandIO {
+  stdout: Output;
+  stderr: Output;
+  openFile(path: string): ByteSource & { close?(): void };
+  env: Record<string, string | undefined>;
+  isTTY: boolean;
+}
+
+export type CommandRun = (args: string[], io: CommandIO) => Promise<number> | number;
+
+export function processIO(stdout: FdOutput, stderr: FdOutput): CommandIO {
+  return {
+    stdout,
+    stderr,
+    openFile,
+    env: process.env,
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}

@@ -1,0 +1,319 @@
+import {
+  type ByteSource,
+  describeElfError,
+  ElfFile,
+  isArchive,
+  isElfError,
+  isElfMagic,
+  parseArchive,
+} from "../elf/index.js";
+import { printArchSpecific } from "../render/readelf/arch-specific.js";
+import { printArchiveIndex } from "../render/readelf/archive-index.js";
+import {
+  defaultReadelfOptions,
+  type ReadelfContext,
+  type ReadelfOptions,
+} from "../render/readelf/context.js";
+import { printSectionDumps } from "../render/readelf/dumps.js";
+import { printDynamic } from "../render/readelf/dynamic.js";
+import { printFileHeader } from "../render/readelf/file-header.js";
+import { printNotes } from "../render/readelf/notes.js";
+import { printProgramHeaders } from "../render/readelf/program-headers.js";
+import { printRelocations } from "../render/readelf/relocations.js";
+import { printSectionGroups, printSectionHeaders } from "../render/readelf/section-headers.js";
+import { printSymbols } from "../render/readelf/symbols.js";
+import { printUnwind } from "../render/readelf/unwind.js";
+import { printVersionInfo } from "../render/readelf/version-info.js";
+import { loadDemangler } from "./demangle.js";
+import type { CommandIO } from "./io.js";
+import { readelfUsage } from "./readelf-usage.js";
+
+type Flag = keyof {
+  [K in keyof ReadelfOptions as ReadelfOptions[K] extends boolean ? K : never]: true;
+};
+
+const SHORT_FLAGS: Record<string, Flag[]> = {
+  h: ["fileHeader"],
+  l: ["programHeaders"],
+  S: ["sectionHeaders"],
+  g: ["sectionGroups"],
+  t: ["sectionDetails", "sectionHeaders"],
+  e: ["fileHeader", "programHeaders", "sectionHeaders"],
+  s: ["symbols"],
+  n: ["notes"],
+  r: ["relocs"],
+  u: ["unwind"],
+  d: ["dynamic"],
+  V: ["versionInfo"],
+  A: ["archSpecific"],
+  c: ["archiveIndex"],
+  D: ["useDynamic"],
+  I: ["histogram"],
+  W: ["wide"],
+  C: ["demangle"],
+  T: ["silentTruncation"],
+  z: ["decompress"],
+  a: [
+    "symbols",
+    "relocs",
+    "unwind",
+    "dynamic",
+    "fileHeader",
+    "sectionHeaders",
+    "sectionGroups",
+    "programHeaders",
+    "versionInfo",
+    "histogram",
+    "archSpecific",
+    "notes",
+  ],
+};
+
+const LONG_FLAGS: Record<string, string> = {
+  all: "a",
+  "file-header": "h",
+  "program-headers": "l",
+  segments: "l",
+  "section-headers": "S",
+  sections: "S",
+  "section-groups": "g",
+  "section-details": "t",
+  headers: "e",
+  syms: "s",
+  symbols: "s",
+  notes: "n",
+  relocs: "r",
+  unwind: "u",
+  dynamic: "d",
+  "version-info": "V",
+  "arch-specific": "A",
+  "archive-index": "c",
+  "use-dynamic": "D",
+  histogram: "I",
+  wide: "W",
+  demangle: "C",
+  "silent-truncation": "T",
+  decompress: "z",
+};
+
+const DUMPS = { x: "hexDump", p: "stringDump", R: "relocatedDump" } as const;
+const LONG_DUMPS: Record<string, keyof typeof DUMPS> = {
+  "hex-dump": "x",
+  "string-dump": "p",
+  "relocated-dump": "R",
+};
+
+interface ParsedArgs {
+  opts: ReadelfOptions;
+  files: string[];
+  /** Set when the command line asks for help, the version, or is wrong: print it and exit. */
+  exit?: { text: string; toStderr: boolean; status: number };
+}
+
+export function parseReadelfArgs(args: string[]): ParsedArgs {
+  const opts = defaultReadelfOptions();
+  const files: string[] = [];
+  let any = false;
+  const bad = (msg: string): ParsedArgs => ({
+    opts,
+    files,
+    exit: { text: `readelf: ${msg}\n${readelfUsage}`, toStderr: true, status: 1 },
+  });
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      files.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      const value = eq < 0 ? undefined : arg.slice(eq + 1);
+      if (name === "help") return { opts, files, exit: { text: readelfUsage, toStderr: false, status: 0 } };
+      if (name === "version")
+        return { opts, files, exit: { text: READELF_VERSION, toStderr: false, status: 0 } };
+      if (name === "dyn-syms") {
+        opts.dynSyms = any = true;
+      } else if (name === "no-demangle") {
+        opts.demangle = false;
+      } else if (name === "sym-base") {
+        if (value === "0" || value === "8" || value === "10" || value === "16")
+          opts.symBase = Number(value) as 0;
+      } else if (name === "demangle") {
+        opts.demangle = value !== "none";
+      } else if (Object.hasOwn(LONG_DUMPS, name)) {
+        const v = value ?? args[++i];
+        if (v === undefined) return bad(`option '--${name}' requires an argument`);
+        opts[DUMPS[LONG_DUMPS[name]!]].push(v);
+        any = true;
+      } else if (Object.hasOwn(LONG_FLAGS, name)) {
+        for (const f of SHORT_FLAGS[LONG_FLAGS[name]!]!) opts[f] = true;
+        if (!["W", "C", "T", "z", "D"].includes(LONG_FLAGS[name]!)) any = true;
+      } else {
+        return bad(`unrecognized option '${arg}'`);
+      }
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        const c = arg[j]!;
+        if (c === "H") return { opts, files, exit: { text: readelfUsage, toStderr: false, status: 0 } };
+        if (c === "v") return { opts, files, exit: { text: READELF_VERSION, toStderr: false, status: 0 } };
+        if (Object.hasOwn(DUMPS, c)) {
+          const v = j + 1 < arg.length ? arg.slice(j + 1) : args[++i];
+          if (v === undefined) return bad(`option requires an argument -- '${c}'`);
+          opts[DUMPS[c as keyof typeof DUMPS]].push(v);
+          any = true;
+          break;
+        }
+        const flags = SHORT_FLAGS[c];
+        if (!flags) return bad(`invalid option -- '${c}'`);
+        for (const f of flags) opts[f] = true;
+        if (!"WCTzD".includes(c)) any = true;
+      }
+      continue;
+    }
+    files.push(arg);
+  }
+  if (!any || files.length === 0) {
+    if (any && files.length === 0)
+      return { opts, files, exit: { text: readelfUsage, toStderr: true, status: 1 } };
+    return { opts, files, exit: { text: readelfUsage, toStderr: true, status: 1 } };
+  }
+  return { opts, files };
+}
+
+const READELF_VERSION = `GNU readelf (anatomy) 2.40
+Output compatible with GNU readelf 2.40 (GNU Binutils for Debian).
+`;
+
+/** The views, in the order readelf.c's process_object runs them. */
+const VIEWS: [string, (ctx: ReadelfContext) => void, (o: ReadelfOptions) => boolean][] = [
+  ["file header", printFileHeader, (o) => o.fileHeader],
+  ["section headers", printSectionHeaders, (o) => o.sectionHeaders],
+  ["section groups", printSectionGroups, (o) => o.sectionGroups],
+  ["program headers", printProgramHeaders, (o) => o.programHeaders],
+  ["dynamic section", printDynamic, (o) => o.dynamic],
+  ["relocations", printRelocations, (o) => o.relocs],
+  ["unwind info", printUnwind, (o) => o.unwind],
+  ["symbols", printSymbols, (o) => o.symbols || o.dynSyms || o.histogram],
+  ["version info", printVersionInfo, (o) => o.versionInfo],
+  [
+    "section dumps",
+    printSectionDumps,
+    (o) => o.hexDump.length + o.stringDump.length + o.relocatedDump.length > 0,
+  ],
+  ["notes", printNotes, (o) => o.notes],
+  ["arch specific", printArchSpecific, (o) => o.archSpecific],
+];
+
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  const parsed = parseReadelfArgs(args);
+  if (parsed.exit) {
+    (parsed.exit.toStderr ? io.stderr : io.stdout).write(parsed.exit.text);
+    return parsed.exit.status;
+  }
+  const { opts, files } = parsed;
+  const demangle = opts.demangle ? await loadDemangler() : (name: string) => name;
+  let status = 0;
+  const warn = (m: string) => io.stderr.write(`readelf: Warning: ${m}\n`);
+  const error = (m: string) => {
+    io.stderr.write(`readelf: Error: ${m}\n`);
+    status = 1;
+  };
+
+  const processObject = (source: ByteSource, fileName: string): void => {
+    let file: ElfFile;
+    try {
+      file = ElfFile.open(source);
+    } catch (e) {
+      if (isElfError(e))
+        error(
+          e.code === "not-elf"
+            ? "Not an ELF file - it has the wrong magic bytes at the start"
+            : describeElfError(e),
+        );
+      else throw e;
+      return;
+    }
+    const ctx: ReadelfContext = { file, fileName, out: io.stdout, opts, warn, error, demangle };
+    for (const [view, print, wanted] of VIEWS) {
+      if (!wanted(opts)) continue;
+      try {
+        print(ctx);
+      } catch (e) {
+        // One broken table fails only its own view; the others still print.
+        if (isElfError(e)) error(`${fileName}: ${describeElfError(e)}`);
+        else
+          error(
+            `${fileName}: internal error while printing the ${view}: ${e instanceof Error ? e.message : String(e)}`,
+          );
+      }
+    }
+  };
+
+  for (const path of files) {
+    let source: ByteSource & { close?(): void };
+    try {
+      source = io.openFile(path);
+    } catch (e) {
+      error(e instanceof Error ? e.message : String(e));
+      continue;
+    }
+    try {
+      if (isArchive(source)) {
+        processArchive(source, path, opts, io, processObject, error);
+      } else {
+        if (files.length > 1) io.stdout.write(`\nFile: ${path}\n`);
+        if (source.size >= 4 && isElfMagic(source.read(0, 4))) processObject(source, path);
+        else error("Not an ELF file - it has the wrong magic bytes at the start");
+      }
+    } finally {
+      source.close?.();
+    }
+  }
+  return status;
+}
+
+function processArchive(
+  source: ByteSource,
+  path: string,
+  opts: ReadelfOptions,
+  io: CommandIO,
+  processObject: (s: ByteSource, name: string) => void,
+  error: (m: string) => void,
+): void {
+  let archive: ReturnType<typeof parseArchive>;
+  try {
+    archive = parseArchive(source);
+  } catch (e) {
+    if (isElfError(e)) error(`${path}: ${describeElfError(e)}`);
+    else throw e;
+    return;
+  }
+  if (opts.archiveIndex) printArchiveIndex(archive, path, io.stdout, error);
+  for (const member of archive.members) {
+    const name = `${path}(${member.name})`;
+    if (!member.source) {
+      // Thin archive: the member is a separate file, named relative to the archive's directory.
+      const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
+      const memberPath = member.name.startsWith("/") ? member.name : dir + member.name;
+      let ext: ByteSource & { close?(): void };
+      try {
+        ext = io.openFile(memberPath);
+      } catch (e) {
+        error(e instanceof Error ? e.message : String(e));
+        continue;
+      }
+      io.stdout.write(`\nFile: ${path}(${memberPath})\n`);
+      try {
+        processObject(ext, name);
+      } finally {
+        ext.close?.();
+      }
+      continue;
+    }
+    io.stdout.write(`\nFile: ${name}\n`);
+    processObject(member.source, name);
+  }
+}

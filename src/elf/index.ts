@@ -1,0 +1,11 @@
+export { type Archive, type ArchiveMember, type ArchiveSymbol, isArchive, parseArchive } from "./archive.js";
+export { BufferSource, type ByteSource, SliceSource } from "./byte-source.js";
+export * from "./constants.js";
+export { DataReader } from "./data-reader.js";
+export { describeElfError, ElfError, ElfErrorCode, isElfError } from "./errors.js";
+export { ElfFile } from "./file.js";
+export { type ElfHeader, isElfMagic, parseElfHeader } from "./header.js";
+export type { SectionHeader } from "./section.js";
+export type { ProgramHeader } from "./segment.js";
+export { latin1, StringTable } from "./strings.js";
+export { type ElfSymbol, symBind, symType, symVisibility } from "./symbol.js";

@@ -1,0 +1,18 @@
+/**
+ * Where renderers write. Text is in "byte strings": one char per output byte (see elf/strings.ts), so
+ * names from the file reach the terminal exactly as stored; the CLI encodes them back as Latin-1.
+ */
+export interface Output {
+  write(text: string): void;
+}
+
+/** Collects output in memory: for tests and for building a string. */
+export class StringOutput implements Output {
+  private readonly parts: string[] = [];
+  write(text: string): void {
+    this.parts.push(text);
+  }
+  toString(): string {
+    return this.parts.join("");
+  }
+}

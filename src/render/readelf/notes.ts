@@ -1,0 +1,6 @@
+import type { ReadelfContext } from "./context.js";
+
+// PLACEHOLDER: being written; replaced before the first commit.
+export function printNotes(_ctx: ReadelfContext): void {
+  throw new Error("not written yet");
+}

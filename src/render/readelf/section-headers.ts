@@ -1,0 +1,9 @@
+import type { ReadelfContext } from "./context.js";
+
+// PLACEHOLDER: being written; replaced before the first commit.
+export function printSectionHeaders(_ctx: ReadelfContext): void {
+  throw new Error("not written yet");
+}
+export function printSectionGroups(_ctx: ReadelfContext): void {
+  throw new Error("not written yet");
+}
