@@ -176,9 +176,8 @@ export function parseReadelfArgs(args: string[]): ParsedArgs {
     files.push(arg);
   }
   if (!any || files.length === 0) {
-    if (any && files.length === 0)
-      return { opts, files, exit: { text: readelfUsage, toStderr: true, status: 1 } };
-    return { opts, files, exit: { text: readelfUsage, toStderr: true, status: 1 } };
+    const text = any ? `readelf: Warning: Nothing to do.\n${readelfUsage}` : readelfUsage;
+    return { opts, files, exit: { text, toStderr: true, status: 1 } };
   }
   return { opts, files };
 }
@@ -227,13 +226,10 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     try {
       file = ElfFile.open(source);
     } catch (e) {
-      if (isElfError(e))
-        error(
-          e.code === "not-elf"
-            ? "Not an ELF file - it has the wrong magic bytes at the start"
-            : describeElfError(e),
-        );
-      else throw e;
+      if (!isElfError(e)) throw e;
+      if (e.code === "not-elf") error("Not an ELF file - it has the wrong magic bytes at the start");
+      else if (e.structure === "ELF header") error(`${fileName}: Failed to read file header`);
+      else error(describeElfError(e));
       return;
     }
     const ctx: ReadelfContext = { file, fileName, out: io.stdout, opts, warn, error, demangle };
@@ -265,7 +261,8 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         processArchive(source, path, opts, io, processObject, error);
       } else {
         if (files.length > 1) io.stdout.write(`\nFile: ${path}\n`);
-        if (source.size >= 4 && isElfMagic(source.read(0, 4))) processObject(source, path);
+        if (source.size < 8) error(`${path}: Failed to read file's magic number`);
+        else if (isElfMagic(source.read(0, 4))) processObject(source, path);
         else error("Not an ELF file - it has the wrong magic bytes at the start");
       }
     } finally {

@@ -2,6 +2,15 @@ export { type Archive, type ArchiveMember, type ArchiveSymbol, isArchive, parseA
 export { BufferSource, type ByteSource, SliceSource } from "./byte-source.js";
 export * from "./constants.js";
 export { DataReader } from "./data-reader.js";
+export {
+  type DynamicEntry,
+  type DynamicInfo,
+  type DynamicTable,
+  dynamicInfo,
+  dynamicStrings,
+  dynamicTable,
+  dynamicValue,
+} from "./dynamic.js";
 export { describeElfError, ElfError, ElfErrorCode, isElfError } from "./errors.js";
 export { ElfFile } from "./file.js";
 export { type ElfHeader, isElfMagic, parseElfHeader } from "./header.js";
