@@ -8,12 +8,18 @@ const commands: Record<string, () => Promise<{ run: CommandRun }>> = {
   nm: () => import("./nm.js"),
   size: () => import("./size.js"),
   overview: () => import("./overview.js"),
+  deps: () => import("./deps.js"),
+  ldd: () => import("./ldd.js"),
+  pmap: () => import("./pmap.js"),
 };
 
 const USAGE = `Usage: anatomy FILE                     overview of an ELF file (--json for the model)
        anatomy readelf OPTIONS FILE...    GNU readelf 2.40 compatible
        anatomy nm OPTIONS FILE...         GNU nm 2.40 compatible
        anatomy size OPTIONS FILE...       GNU size 2.40 compatible
+       anatomy deps [--list] FILE...      dependency tree, how each library is found
+       anatomy ldd FILE...                ldd's output, without running anything
+       anatomy pmap [-x|-X|-XX|-d] PID... procps pmap compatible
        anatomy --version | --help
 `;
 

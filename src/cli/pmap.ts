@@ -1,0 +1,180 @@
+import { readFileSync } from "node:fs";
+import { ProcFormatError, parseMaps, parseSmaps } from "../process/proc-maps.js";
+import { defaultPmapOptions, type PmapOptions, renderPmap } from "../render/pmap.js";
+import type { CommandIO } from "./io.js";
+
+const USAGE = `
+Usage:
+ pmap [options] PID [PID ...]
+
+Options:
+ -x, --extended              show details
+ -X                          show even more details
+            WARNING: format changes according to /proc/PID/smaps
+ -XX                         show everything the kernel provides
+ -c, --read-rc               read the default rc
+ -C, --read-rc-from=<file>   read the rc from file
+ -n, --create-rc             create new default rc
+ -N, --create-rc-to=<file>   create new rc to file
+            NOTE: pid arguments are not allowed with -n, -N
+ -d, --device                show the device format
+ -q, --quiet                 do not display header and footer
+ -p, --show-path             show path in the mapping
+ -A, --range=<low>[,<high>]  limit results to the given range
+
+ -h, --help     display this help and exit
+ -V, --version  output version information and exit
+
+For more details see pmap(1).
+`;
+
+/** Reads a /proc file as a byte string; undefined when the process is gone or unreadable. */
+function readProc(path: string): string | undefined {
+  try {
+    return readFileSync(path).toString("latin1");
+  } catch {
+    return undefined;
+  }
+}
+
+/** cmdline with NULs as spaces, `[comm]` for kernel threads (what procps' PIDS_CMDLINE gives). */
+function commandOf(pid: number): string | undefined {
+  const cmdline = readProc(`/proc/${pid}/cmdline`);
+  if (cmdline === undefined) return undefined;
+  const args = cmdline.replace(/\0+$/, "").replace(/\0/g, " ");
+  if (args !== "") return args;
+  const comm = readProc(`/proc/${pid}/comm`);
+  return comm === undefined ? undefined : `[${comm.replace(/\n$/, "")}]`;
+}
+
+/** Field 28 of /proc/PID/stat (startstack); fields are counted after the `(comm)` field, which may hold spaces. */
+function startStackOf(pid: number): bigint {
+  const stat = readProc(`/proc/${pid}/stat`) ?? "";
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const value = rest[25];
+  return value && /^\d+$/.test(value) ? BigInt(value) : 0n;
+}
+
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  const opts: PmapOptions = defaultPmapOptions();
+  const pids: number[] = [];
+  let xCount = 0;
+  let exclusive = 0;
+  const usage = (): number => {
+    io.stderr.write(USAGE);
+    return 1;
+  };
+  if (args.length === 0) return usage();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith("--")) {
+      const [name, value] = arg.slice(2).split("=", 2) as [string, string | undefined];
+      if (name === "extended") {
+        opts.mode = "x";
+        exclusive++;
+      } else if (name === "device") {
+        opts.mode = "d";
+        exclusive++;
+      } else if (name === "quiet") opts.quiet = true;
+      else if (name === "show-path") opts.showPath = true;
+      else if (name === "range") {
+        if (!setRange(opts, value ?? args[++i] ?? ""))
+          return fail(io, `failed to parse argument: '${value}'`);
+      } else if (name === "help") {
+        io.stdout.write(USAGE);
+        return 0;
+      } else if (name === "version") {
+        io.stdout.write("pmap from procps-ng 4.0.2 (anatomy)\n");
+        return 0;
+      } else {
+        io.stderr.write(`pmap: unrecognized option '${arg}'\n`);
+        return usage();
+      }
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 1) {
+      for (let j = 1; j < arg.length; j++) {
+        const c = arg[j]!;
+        if (c === "x") {
+          opts.mode = "x";
+          exclusive++;
+        } else if (c === "X") xCount++;
+        else if (c === "d") {
+          opts.mode = "d";
+          exclusive++;
+        } else if (c === "q") opts.quiet = true;
+        else if (c === "p") opts.showPath = true;
+        else if (c === "r") io.stderr.write("pmap: option -r is ignored as SunOS compatibility\n");
+        else if (c === "A") {
+          const v = j + 1 < arg.length ? arg.slice(j + 1) : (args[++i] ?? "");
+          if (!setRange(opts, v)) return fail(io, `failed to parse argument: '${v}'`);
+          break;
+        } else if (c === "h") {
+          io.stdout.write(USAGE);
+          return 0;
+        } else if (c === "V") {
+          io.stdout.write("pmap from procps-ng 4.0.2 (anatomy)\n");
+          return 0;
+        } else {
+          io.stderr.write(`pmap: invalid option -- '${c}'\n`);
+          return usage();
+        }
+      }
+      continue;
+    }
+    const text = arg.startsWith("/proc/") ? arg.slice(6) : arg;
+    if (arg.startsWith("/proc/") && !/^[0-9]/.test(text)) continue;
+    if (!/^[0-9]+$/.test(text)) return usage();
+    const pid = Number(text);
+    if (pid < 1 || pid > 0x7fffffff) return usage();
+    pids.push(pid);
+  }
+  if (xCount > 0) {
+    opts.mode = xCount > 1 ? "XX" : "X";
+    exclusive++;
+  }
+  if (exclusive > 1) return fail(io, "options -c, -C, -d, -f, -n, -N, -x, -X are mutually exclusive");
+  if (pids.length === 0) return fail(io, "argument missing");
+  const locale = io.env.LC_ALL || io.env.LC_CTYPE || io.env.LANG || "";
+  opts.utf8Locale = /utf-?8/i.test(locale);
+
+  let status = 0;
+  let found = 0;
+  for (const pid of pids) {
+    const command = commandOf(pid);
+    if (command === undefined) continue; // procps skips processes it cannot find
+    found++;
+    const smaps = opts.mode !== "default" && opts.mode !== "d";
+    const file = `/proc/${pid}/${smaps ? "smaps" : "maps"}`;
+    const text = readProc(file);
+    if (text === undefined) {
+      io.stdout.write(`${pid}:   ${command}\n`);
+      status |= 1;
+      continue;
+    }
+    try {
+      const entries = smaps ? parseSmaps(text, file) : parseMaps(text, file);
+      renderPmap({ pid, command, startStack: startStackOf(pid) }, entries, opts, io.stdout);
+    } catch (e) {
+      if (!(e instanceof ProcFormatError)) throw e;
+      io.stderr.write(`pmap: ${e.file} line ${e.lineNumber}: ${e.message}\n`);
+      status |= 1;
+    }
+  }
+  if (found < pids.length) status |= 42; // procps: not every process asked for was found
+  return status;
+}
+
+function fail(io: CommandIO, message: string): number {
+  io.stderr.write(`pmap: ${message}\n`);
+  return 1;
+}
+
+/** -A low[,high], hexadecimal; either side may be empty. */
+function setRange(opts: PmapOptions, value: string): boolean {
+  const [low, high = low] = value.split(",", 2) as [string, string | undefined];
+  if (!/^[0-9a-fA-F]*$/.test(low) || !/^[0-9a-fA-F]*$/.test(high ?? "")) return false;
+  if (low !== "") opts.rangeLow = BigInt(`0x${low}`);
+  if (high) opts.rangeHigh = BigInt(`0x${high}`);
+  return true;
+}
