@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<{ run: CommandRun }>> = {
   deps: () => import("./deps.js"),
   ldd: () => import("./ldd.js"),
   pmap: () => import("./pmap.js"),
+  layout: () => import("./layout.js"),
 };
 
 const USAGE = `Usage: anatomy FILE                     overview of an ELF file (--json for the model)
@@ -20,6 +21,7 @@ const USAGE = `Usage: anatomy FILE                     overview of an ELF file (
        anatomy deps [--list] FILE...      dependency tree, how each library is found
        anatomy ldd FILE...                ldd's output, without running anything
        anatomy pmap [-x|-X|-XX|-d] PID... procps pmap compatible
+       anatomy layout FILE [-- ARGS]      predicted /proc/PID/maps at execve
        anatomy --version | --help
 `;
 

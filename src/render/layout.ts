@@ -1,0 +1,131 @@
+import type { ExecLayout, Mapping } from "../process/exec-layout.js";
+import { mapsLine } from "../process/exec-layout.js";
+import type { Output } from "./output.js";
+
+export interface LayoutRenderOptions {
+  format: "annotated" | "maps";
+  json: boolean;
+  diagram: boolean;
+}
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** 4096 -> "4 KiB", 0x21000 -> "132 KiB": sizes as people read them. */
+export function humanSize(bytes: bigint): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+  let value = Number(bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const text = unit === 0 || Number.isInteger(value) ? value.toFixed(0) : value.toFixed(value < 10 ? 2 : 1);
+  return `${text} ${units[unit]}`;
+}
+
+const basename = (p: string): string => p.slice(p.lastIndexOf("/") + 1);
+
+function describe(m: Mapping): string {
+  const who = m.object ? basename(m.object) : m.path;
+  const what = m.kind === "bss" ? "bss" : m.kind;
+  const sections = m.sections.length ? `  ${m.sections.join(" ")}` : "";
+  return `${what}${who && who !== m.path ? ` ${who}` : ""}${sections}`;
+}
+
+export function layoutModel(layout: ExecLayout): object {
+  return {
+    stage: "exec",
+    is64: layout.is64,
+    taskSize: hex(layout.taskSize),
+    mmapBase: hex(layout.mmapBase),
+    stackTop: hex(layout.stackTop),
+    loadBias: hex(layout.loadBias),
+    interpBias: layout.interpBias === undefined ? null : hex(layout.interpBias),
+    entry: hex(layout.entry),
+    startPc: hex(layout.startPc),
+    brk: hex(layout.brk),
+    mappings: layout.mappings.map((m) => ({
+      start: hex(m.start),
+      end: hex(m.end),
+      size: hex(m.end - m.start),
+      perms: m.perms,
+      offset: hex(m.offset),
+      dev: `${m.devMajor.toString(16).padStart(2, "0")}:${m.devMinor.toString(16).padStart(2, "0")}`,
+      inode: m.inode.toString(),
+      path: m.path,
+      kind: m.kind,
+      object: m.object ?? null,
+      segment: m.segment ?? null,
+      sections: m.sections,
+    })),
+  };
+}
+
+export function renderLayout(layout: ExecLayout, opts: LayoutRenderOptions, out: Output): void {
+  if (opts.json) {
+    out.write(`${JSON.stringify(layoutModel(layout), null, 2)}\n`);
+    return;
+  }
+  if (opts.diagram) {
+    out.write(renderDiagram(layout));
+    return;
+  }
+  if (opts.format === "maps") {
+    out.write(layout.mappings.map((m) => `${mapsLine(m)}\n`).join(""));
+    return;
+  }
+  const w = layout.is64 ? 16 : 8;
+  const lines = [
+    `Process image at execve (ASLR off), ${layout.is64 ? "64" : "32"}-bit task`,
+    `  task size ${hex(layout.taskSize)}   mmap base ${hex(layout.mmapBase)}   stack top ${hex(layout.stackTop)}`,
+    `  load bias ${hex(layout.loadBias)}   entry ${hex(layout.entry)}   first instruction ${hex(layout.startPc)}   brk ${hex(layout.brk)}`,
+    "",
+    `${"start".padStart(w)}  ${"end".padStart(w)} perm ${"size".padStart(9)}  what`,
+  ];
+  for (const m of layout.mappings) {
+    lines.push(
+      `${m.start.toString(16).padStart(w, "0")}  ${m.end.toString(16).padStart(w, "0")} ${m.perms} ${humanSize(m.end - m.start).padStart(9)}  ${describe(m)}`,
+    );
+  }
+  out.write(`${lines.join("\n")}\n`);
+}
+
+/** The classic picture: high addresses on top, one box per mapping, unmapped gaps collapsed. */
+export function renderDiagram(layout: ExecLayout): string {
+  const w = layout.is64 ? 16 : 8;
+  const inner = 46;
+  const addr = (v: bigint) => `0x${v.toString(16).padStart(w, "0")}`;
+  const pad = " ".repeat(w + 3);
+  const rule = `+${"-".repeat(inner)}+`;
+  const row = (text: string, edge = "|") =>
+    `${pad}${edge} ${text.slice(0, inner - 2).padEnd(inner - 2)} ${edge}`;
+  const out: string[] = [];
+  const maps = [...layout.mappings].reverse();
+  let prevStart: bigint | undefined;
+  for (const m of maps) {
+    if (prevStart !== undefined && m.end < prevStart) {
+      out.push(`${addr(prevStart)} ${rule}`);
+      out.push(row(`~ ${humanSize(prevStart - m.end)} unmapped ~`, ":"));
+      out.push(`${addr(m.end)} ${rule}`);
+    } else {
+      out.push(`${addr(m.end)} ${rule}`);
+    }
+    const name = m.object ? basename(m.object) : m.path || "anonymous";
+    out.push(
+      row(
+        `${m.kind.padEnd(8)} ${name}`.padEnd(inner - 14) +
+          `${humanSize(m.end - m.start).padStart(9)} ${m.perms.slice(0, 3)}`,
+      ),
+    );
+    if (m.sections.length) out.push(row(`  ${m.sections.join(" ")}`));
+    prevStart = m.start;
+  }
+  if (prevStart !== undefined) {
+    out.push(`${addr(prevStart)} ${rule}`);
+    if (prevStart > 0n) {
+      out.push(row(`~ ${humanSize(prevStart)} unmapped ~`, ":"));
+      out.push(`${addr(0n)} ${rule}`);
+    }
+  }
+  return `${out.join("\n")}\n`;
+}

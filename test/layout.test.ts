@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { test } from "node:test";
+import {
+  BufferSource,
+  ElfFile,
+  EM_386,
+  EM_X86_64,
+  ET_DYN,
+  ET_EXEC,
+  PF_R,
+  PF_W,
+  PF_X,
+  PT_LOAD,
+} from "../src/elf/index.js";
+import {
+  type ExecLayoutOptions,
+  type MappedFile,
+  mapsLine,
+  predictExecLayout,
+} from "../src/process/exec-layout.js";
+import { kernelProfile } from "../src/process/kernel-profile.js";
+import { makeElf } from "./helpers/make-elf.js";
+
+const profile = kernelProfile("6.18.0", { vvar: 0x4000, vvarVclock: 0x2000, vdso: 0x2000 });
+const opts = (over: Partial<ExecLayoutOptions> = {}): ExecLayoutOptions => ({
+  profile,
+  stackLimit: 8n << 20n,
+  legacy: false,
+  addrLimit3GB: false,
+  execfn: "/t/prog",
+  argv: ["/t/prog"],
+  envp: [],
+  ...over,
+});
+
+function mapped(bytes: Uint8Array, path: string, inode: bigint): MappedFile {
+  return { file: ElfFile.open(new BufferSource(bytes)), path, devMajor: 0xfe, devMinor: 0, inode };
+}
+
+/** A two-segment program: text at 0x401000, data+bss at 0x403e10 (filesz 0x200, memsz 0x3000). */
+function program(is64: boolean, type: number, base: bigint): Uint8Array {
+  return makeElf({
+    is64,
+    e_type: type,
+    e_machine: is64 ? EM_X86_64 : EM_386,
+    e_entry: base + 0x1000n,
+    size: 0x4000,
+    phdrs: [
+      {
+        p_type: PT_LOAD,
+        p_flags: PF_R | PF_X,
+        p_offset: 0n,
+        p_vaddr: base,
+        p_filesz: 0x1800n,
+        p_memsz: 0x1800n,
+        p_align: 0x1000n,
+      },
+      {
+        p_type: PT_LOAD,
+        p_flags: PF_R | PF_W,
+        p_offset: 0x2e10n,
+        p_vaddr: base + 0x2e10n,
+        p_filesz: 0x200n,
+        p_memsz: 0x3000n,
+        p_align: 0x1000n,
+      },
+    ],
+  });
+}
+
+/** An interpreter-like shared object of span 0x3000. */
+const interp = () =>
+  mapped(
+    makeElf({
+      is64: true,
+      e_type: ET_DYN,
+      e_machine: EM_X86_64,
+      e_entry: 0x100n,
+      size: 0x3000,
+      phdrs: [
+        {
+          p_type: PT_LOAD,
+          p_flags: PF_R | PF_X,
+          p_offset: 0n,
+          p_vaddr: 0n,
+          p_filesz: 0x2000n,
+          p_memsz: 0x2000n,
+          p_align: 0x1000n,
+        },
+        {
+          p_type: PT_LOAD,
+          p_flags: PF_R | PF_W,
+          p_offset: 0x2000n,
+          p_vaddr: 0x2000n,
+          p_filesz: 0x800n,
+          p_memsz: 0x800n,
+          p_align: 0x1000n,
+        },
+      ],
+    }),
+    "/t/ld.so",
+    7n,
+  );
+
+test("static non-PIE x86-64: segments at p_vaddr, bss anonymous, vdso under mmap_base", () => {
+  const layout = predictExecLayout(
+    mapped(program(true, ET_EXEC, 0x400000n), "/t/prog", 5n),
+    undefined,
+    opts(),
+  );
+  assert.deepEqual(layout.mappings.map(mapsLine), [
+    "00400000-00402000 r-xp 00000000 fe:00 5                                  /t/prog",
+    "00402000-00404000 rw-p 00002000 fe:00 5                                  /t/prog",
+    "00404000-00406000 rw-p 00000000 00:00 0 ",
+    "7ffff7ff7000-7ffff7ffb000 r--p 00000000 00:00 0                          [vvar]",
+    "7ffff7ffb000-7ffff7ffd000 r--p 00000000 00:00 0                          [vvar_vclock]",
+    "7ffff7ffd000-7ffff7fff000 r-xp 00000000 00:00 0                          [vdso]",
+    "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]",
+    "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]",
+  ]);
+  assert.equal(layout.brk, 0x406000n);
+  assert.equal(layout.entry, 0x401000n);
+});
+
+test("PIE with an interpreter: ELF_ET_DYN_BASE, interpreter top-down under mmap_base", () => {
+  const layout = predictExecLayout(mapped(program(true, ET_DYN, 0n), "/t/prog", 5n), interp(), opts());
+  assert.equal(layout.loadBias, 0x555555554000n);
+  assert.equal(layout.interpBias, 0x7ffff7ffc000n);
+  const vdso = layout.mappings.find((m) => m.path === "[vdso]")!;
+  assert.equal(vdso.end, 0x7ffff7ffc000n);
+  assert.equal(layout.startPc, 0x7ffff7ffc100n);
+});
+
+test("unlimited stack moves mmap_base to TASK_SIZE/6; legacy layout goes bottom-up from TASK_SIZE/3", () => {
+  const exe = () => mapped(program(true, ET_DYN, 0n), "/t/prog", 5n);
+  assert.equal(predictExecLayout(exe(), interp(), opts({ stackLimit: undefined })).mmapBase, 0x155555556000n);
+  const legacy = predictExecLayout(exe(), interp(), opts({ legacy: true }));
+  assert.equal(legacy.mmapBase, 0x2aaaaaaab000n);
+  assert.equal(legacy.interpBias, 0x2aaaaaaab000n);
+});
+
+test("i386 PIE loads at 0x56555000 under a 0xffffe000 task size, no vsyscall", () => {
+  const layout = predictExecLayout(mapped(program(false, ET_DYN, 0n), "/t/prog", 5n), undefined, opts());
+  assert.equal(layout.taskSize, 0xffffe000n);
+  assert.ok(!layout.mappings.some((m) => m.path === "[vsyscall]"));
+  // No interpreter: a static PIE goes to the top of the mmap area.
+  assert.equal(layout.mappings.find((m) => m.object)!.start, 0xf7ffe000n - 0x6000n);
+});
+
+test("the stack VMA grows with the argument strings", () => {
+  const exe = () => mapped(program(true, ET_EXEC, 0x400000n), "/t/prog", 5n);
+  const small = predictExecLayout(exe(), undefined, opts());
+  const big = predictExecLayout(exe(), undefined, opts({ envp: ["X=" + "y".repeat(5000)] }));
+  const size = (l: typeof small) => l.mappings.find((m) => m.path === "[stack]")!;
+  assert.equal(size(small).end - size(small).start, 0x21000n);
+  assert.equal(size(big).end - size(big).start, 0x22000n);
+});
+
+const hasGdb = spawnSync("gdb", ["--version"]).status === 0 && existsSync("dist/cli/main.js");
+test("matches the real /proc/PID/maps at the first instruction (gdb, ASLR off)", { skip: !hasGdb }, () => {
+  const r = spawnSync(
+    process.execPath,
+    ["scripts/compat-layout.mjs", "/usr/bin/true", "/usr/bin/env", "/usr/bin/ls"],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.match(r.stdout, /files: 3\/3 identical/);
+});
