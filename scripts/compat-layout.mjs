@@ -65,7 +65,7 @@ function ourMaps(prog) {
   if (unlimited) extra.push("--stack-limit", "unlimited");
   else extra.push("--stack-limit", String(8 << 20));
   try {
-    return execFileSync(process.execPath, ["bin/anatomy.js", "layout", "--env-clear", "--format", "maps", ...extra, prog], {
+    return execFileSync(process.execPath, [process.env.ANATOMY_BIN ?? "bin/anatomy.js", "layout", "--env-clear", "--format", "maps", ...extra, prog], {
       encoding: "latin1",
     });
   } catch (e) {

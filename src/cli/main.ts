@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<{ run: CommandRun }>> = {
   ldd: () => import("./ldd.js"),
   pmap: () => import("./pmap.js"),
   layout: () => import("./layout.js"),
+  maps: () => import("./maps.js"),
 };
 
 const USAGE = `Usage: anatomy FILE                     overview of an ELF file (--json for the model)
@@ -22,6 +23,7 @@ const USAGE = `Usage: anatomy FILE                     overview of an ELF file (
        anatomy ldd FILE...                ldd's output, without running anything
        anatomy pmap [-x|-X|-XX|-d] PID... procps pmap compatible
        anatomy layout FILE [-- ARGS]      predicted /proc/PID/maps at execve
+       anatomy maps PID                   a live process's memory by object and kind
        anatomy --version | --help
 `;
 

@@ -1,5 +1,6 @@
 import type { ExecLayout, Mapping } from "../process/exec-layout.js";
 import { mapsLine } from "../process/exec-layout.js";
+import { humanSize, renderDiagram } from "./diagram.js";
 import type { Output } from "./output.js";
 
 export interface LayoutRenderOptions {
@@ -9,19 +10,6 @@ export interface LayoutRenderOptions {
 }
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
-
-/** 4096 -> "4 KiB", 0x21000 -> "132 KiB": sizes as people read them. */
-export function humanSize(bytes: bigint): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-  let value = Number(bytes);
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const text = unit === 0 || Number.isInteger(value) ? value.toFixed(0) : value.toFixed(value < 10 ? 2 : 1);
-  return `${text} ${units[unit]}`;
-}
 
 const basename = (p: string): string => p.slice(p.lastIndexOf("/") + 1);
 
@@ -67,7 +55,7 @@ export function renderLayout(layout: ExecLayout, opts: LayoutRenderOptions, out:
     return;
   }
   if (opts.diagram) {
-    out.write(renderDiagram(layout));
+    out.write(layoutDiagram(layout));
     return;
   }
   if (opts.format === "maps") {
@@ -90,42 +78,16 @@ export function renderLayout(layout: ExecLayout, opts: LayoutRenderOptions, out:
   out.write(`${lines.join("\n")}\n`);
 }
 
-/** The classic picture: high addresses on top, one box per mapping, unmapped gaps collapsed. */
-export function renderDiagram(layout: ExecLayout): string {
-  const w = layout.is64 ? 16 : 8;
-  const inner = 46;
-  const addr = (v: bigint) => `0x${v.toString(16).padStart(w, "0")}`;
-  const pad = " ".repeat(w + 3);
-  const rule = `+${"-".repeat(inner)}+`;
-  const row = (text: string, edge = "|") =>
-    `${pad}${edge} ${text.slice(0, inner - 2).padEnd(inner - 2)} ${edge}`;
-  const out: string[] = [];
-  const maps = [...layout.mappings].reverse();
-  let prevStart: bigint | undefined;
-  for (const m of maps) {
-    if (prevStart !== undefined && m.end < prevStart) {
-      out.push(`${addr(prevStart)} ${rule}`);
-      out.push(row(`~ ${humanSize(prevStart - m.end)} unmapped ~`, ":"));
-      out.push(`${addr(m.end)} ${rule}`);
-    } else {
-      out.push(`${addr(m.end)} ${rule}`);
-    }
-    const name = m.object ? basename(m.object) : m.path || "anonymous";
-    out.push(
-      row(
-        `${m.kind.padEnd(8)} ${name}`.padEnd(inner - 14) +
-          `${humanSize(m.end - m.start).padStart(9)} ${m.perms.slice(0, 3)}`,
-      ),
-    );
-    if (m.sections.length) out.push(row(`  ${m.sections.join(" ")}`));
-    prevStart = m.start;
-  }
-  if (prevStart !== undefined) {
-    out.push(`${addr(prevStart)} ${rule}`);
-    if (prevStart > 0n) {
-      out.push(row(`~ ${humanSize(prevStart)} unmapped ~`, ":"));
-      out.push(`${addr(0n)} ${rule}`);
-    }
-  }
-  return `${out.join("\n")}\n`;
+export function layoutDiagram(layout: ExecLayout): string {
+  return renderDiagram(
+    layout.mappings.map((m) => ({
+      start: m.start,
+      end: m.end,
+      kind: m.kind,
+      name: m.object ? basename(m.object) : m.path || "anonymous",
+      perms: m.perms,
+      ...(m.sections.length ? { detail: m.sections.join(" ") } : {}),
+    })),
+    layout.is64,
+  );
 }
