@@ -48,14 +48,16 @@ export class ElfFile {
   }
 
   /** Bounds-checked read of [offset, offset+length) of the file. */
-  read(offset: bigint | number, length: bigint | number, structure: string): Uint8Array {
+  read(offset: bigint | number, length: bigint | number, what: string | (() => string)): Uint8Array {
+    // The structure's name is only worked out when there is an error to report.
+    const name = (): string => (typeof what === "string" ? what : what());
     const off = BigInt(offset);
     const len = BigInt(length);
     const size = BigInt(this.source.size);
     if (off < 0n || off > size) {
       throw new ElfError(
         ElfErrorCode.BadOffset,
-        structure,
+        name(),
         off,
         `offset is beyond the end of the file (${size} bytes)`,
       );
@@ -63,7 +65,7 @@ export class ElfFile {
     if (len < 0n || off + len > size) {
       throw new ElfError(
         ElfErrorCode.Truncated,
-        structure,
+        name(),
         off,
         `${len} bytes at this offset run past the end of the file (${size} bytes)`,
       );
@@ -72,7 +74,7 @@ export class ElfFile {
     if (bytes.length !== Number(len)) {
       throw new ElfError(
         ElfErrorCode.Truncated,
-        structure,
+        name(),
         off,
         "short read: the file changed while being read",
       );
@@ -184,7 +186,7 @@ export class ElfFile {
   /** A section's bytes as stored in the file (still compressed if SHF_COMPRESSED); empty for SHT_NOBITS. */
   sectionData(sh: SectionHeader): Uint8Array {
     if (sh.sh_type === SHT_NOBITS || sh.sh_size === 0n) return new Uint8Array(0);
-    return this.read(sh.sh_offset, sh.sh_size, this.describeSection(sh));
+    return this.read(sh.sh_offset, sh.sh_size, () => this.describeSection(sh));
   }
 
   /** "section [N] NAME" for error messages. */
@@ -201,7 +203,13 @@ export class ElfFile {
   stringTable(index: number): StringTable {
     const cached = this.stringTables.get(index);
     if (cached) return cached;
-    const table = new StringTable(this.sectionData(this.section(index)));
+    // Not sectionData(): naming the section for an error would need this very table (.shstrtab).
+    const sh = this.section(index);
+    const bytes =
+      sh.sh_type === SHT_NOBITS || sh.sh_size === 0n
+        ? new Uint8Array(0)
+        : this.read(sh.sh_offset, sh.sh_size, `string table section [${index}]`);
+    const table = new StringTable(bytes);
     this.stringTables.set(index, table);
     return table;
   }
