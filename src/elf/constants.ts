@@ -206,3 +206,10 @@ export const VER_NDX_GLOBAL = 1;
 export const VERSYM_HIDDEN = 0x8000;
 export const VER_FLG_BASE = 0x1;
 export const VER_FLG_WEAK = 0x2;
+
+// e_machine: SPARC V9 (its ELF64 r_info keeps the type in the low 8 bits, data above)
+export const EM_SPARCV9 = 43;
+
+// e_ident[EI_OSABI] values glibc's ld.so accepts (elf/dl-load.c open_verify)
+export const ELFOSABI_NONE = 0;
+export const ELFOSABI_GNU = 3;
