@@ -26,6 +26,7 @@ export function humanSize(bytes: bigint): string {
 
 export function renderDiagram(rows: DiagramRow[], is64: boolean): string {
   const w = is64 ? 16 : 8;
+  const userTop = is64 ? 0x800000000000n : 0x100000000n;
   const inner = 50;
   const addr = (v: bigint) => `0x${v.toString(16).padStart(w, "0")}`;
   const pad = " ".repeat(w + 3);
@@ -37,7 +38,12 @@ export function renderDiagram(rows: DiagramRow[], is64: boolean): string {
   for (const r of [...rows].sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : 0))) {
     if (below !== undefined && r.end < below) {
       out.push(`${addr(below)} ${rule}`);
-      out.push(box(`~ ${humanSize(below - r.end)} unmapped ~`, ":"));
+      // Above the user address space lies the kernel's half (and, on 64-bit, the non-canonical hole).
+      const gap =
+        r.end < userTop && below > userTop
+          ? "kernel space, not mapped for user code"
+          : `${humanSize(below - r.end)} unmapped`;
+      out.push(box(`~ ${gap} ~`, ":"));
     }
     out.push(`${addr(r.end)} ${rule}`);
     const left = `${r.kind.padEnd(12)} ${r.name}`;

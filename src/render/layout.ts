@@ -1,6 +1,6 @@
 import type { ExecLayout, Mapping } from "../process/exec-layout.js";
 import { mapsLine } from "../process/exec-layout.js";
-import { humanSize, renderDiagram } from "./diagram.js";
+import { type DiagramRow, humanSize, renderDiagram } from "./diagram.js";
 import type { Output } from "./output.js";
 
 export interface LayoutRenderOptions {
@@ -79,15 +79,21 @@ export function renderLayout(layout: ExecLayout, opts: LayoutRenderOptions, out:
 }
 
 export function layoutDiagram(layout: ExecLayout): string {
-  return renderDiagram(
-    layout.mappings.map((m) => ({
-      start: m.start,
-      end: m.end,
-      kind: m.kind,
-      name: m.object ? basename(m.object) : m.path || "anonymous",
-      perms: m.perms,
-      ...(m.sections.length ? { detail: m.sections.join(" ") } : {}),
-    })),
-    layout.is64,
-  );
+  const rows: DiagramRow[] = layout.mappings.map((m) => ({
+    start: m.start,
+    end: m.end,
+    kind: m.kind,
+    name: m.object ? basename(m.object) : m.path || "anonymous",
+    perms: m.perms,
+    ...(m.sections.length ? { detail: m.sections.join(" ") } : {}),
+  }));
+  // Where the heap will begin: mm->start_brk, empty until the program's first brk().
+  rows.push({
+    start: layout.brk,
+    end: layout.brk,
+    kind: "heap",
+    name: "(brk; empty)",
+    perms: "rw-p",
+  });
+  return renderDiagram(rows, layout.is64);
 }
