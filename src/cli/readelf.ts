@@ -18,9 +18,13 @@ import { printSectionDumps } from "../render/readelf/dumps.js";
 import { printDynamic } from "../render/readelf/dynamic.js";
 import { printFileHeader } from "../render/readelf/file-header.js";
 import { printNotes } from "../render/readelf/notes.js";
-import { printProgramHeaders } from "../render/readelf/program-headers.js";
+import { checkProgramHeaders, printProgramHeaders } from "../render/readelf/program-headers.js";
 import { printRelocations } from "../render/readelf/relocations.js";
-import { printSectionGroups, printSectionHeaders } from "../render/readelf/section-headers.js";
+import {
+  checkSectionHeaders,
+  printSectionGroups,
+  printSectionHeaders,
+} from "../render/readelf/section-headers.js";
 import { printSymbols } from "../render/readelf/symbols.js";
 import { printUnwind } from "../render/readelf/unwind.js";
 import { printVersionInfo } from "../render/readelf/version-info.js";
@@ -190,8 +194,11 @@ Output compatible with GNU readelf 2.40 (GNU Binutils for Debian).
 const VIEWS: [string, (ctx: ReadelfContext) => void, (o: ReadelfOptions) => boolean][] = [
   ["file header", printFileHeader, (o) => o.fileHeader],
   ["section headers", printSectionHeaders, (o) => o.sectionHeaders],
+  // readelf reads (and warns about) the section and program headers even when it does not print them.
+  ["section headers", checkSectionHeaders, (o) => !o.sectionHeaders],
   ["section groups", printSectionGroups, (o) => o.sectionGroups],
   ["program headers", printProgramHeaders, (o) => o.programHeaders],
+  ["program headers", checkProgramHeaders, (o) => !o.programHeaders],
   ["dynamic section", printDynamic, (o) => o.dynamic],
   ["relocations", printRelocations, (o) => o.relocs],
   ["unwind info", printUnwind, (o) => o.unwind],
