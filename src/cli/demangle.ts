@@ -21,6 +21,10 @@ export async function loadDemangler(): Promise<(name: string) => string> {
   (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
   const cache = new Map<string, string>();
   return (name: string) => {
+    // Only Itanium C++ (_Z...) and Rust v0 (_R...) manglings, as binutils' demangler accepts them;
+    // demangle_any would also rewrite plain names such as `$d` or `_Exit`. Names are byte strings:
+    // anything not ASCII is left alone.
+    if (!/^_[ZR]/.test(name) || /[^\x20-\x7e]/.test(name)) return name;
     let out = cache.get(name);
     if (out === undefined) {
       out = glue.demangle_any(name);

@@ -28,6 +28,7 @@ import {
 import { printSymbols } from "../render/readelf/symbols.js";
 import { printUnwind } from "../render/readelf/unwind.js";
 import { printVersionInfo } from "../render/readelf/version-info.js";
+import { nodeDecompressors } from "./decompressors.js";
 import { loadDemangler } from "./demangle.js";
 import type { CommandIO } from "./io.js";
 import { readelfUsage } from "./readelf-usage.js";
@@ -221,6 +222,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   }
   const { opts, files } = parsed;
   const demangle = opts.demangle ? await loadDemangler() : (name: string) => name;
+  const decompressors = nodeDecompressors();
   let status = 0;
   const warn = (m: string) => io.stderr.write(`readelf: Warning: ${m}\n`);
   const error = (m: string) => {
@@ -239,7 +241,19 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       else error(describeElfError(e));
       return;
     }
-    const ctx: ReadelfContext = { file, fileName, out: io.stdout, opts, warn, error, demangle };
+    const ctx: ReadelfContext = {
+      file,
+      fileName,
+      out: io.stdout,
+      opts,
+      warn,
+      error,
+      demangle,
+      fail: () => {
+        status = 1;
+      },
+      decompressors,
+    };
     for (const [view, print, wanted] of VIEWS) {
       if (!wanted(opts)) continue;
       try {

@@ -18,3 +18,39 @@ export type { SectionHeader } from "./section.js";
 export type { ProgramHeader } from "./segment.js";
 export { latin1, StringTable } from "./strings.js";
 export { type ElfSymbol, symBind, symType, symVisibility } from "./symbol.js";
+export {
+  type CompressionHeader,
+  type Decompressors,
+  decompress,
+  MAX_COMPRESSION_RATIO,
+  MAX_DECOMPRESSED_SIZE,
+  parseCompressionHeader,
+  parseZlibGnuHeader,
+  sectionContents,
+} from "./compression.js";
+export {
+  containerNotes,
+  type ElfNote,
+  type GnuAbiTag,
+  type GnuProperty,
+  type GnuPropertyList,
+  type GnuPropertySummary,
+  gnuBuildId,
+  gnuProperties,
+  hexBytes,
+  type NoteContainer,
+  type NoteList,
+  type NoteProblem,
+  type NtFile,
+  type NtFileEntry,
+  noteAlignment,
+  noteSections,
+  noteSegments,
+  parseAbiTag,
+  parseGnuProperties,
+  parseNotes,
+  parseNtFile,
+  parseStapsdt,
+  readNotes,
+  type StapsdtProbe,
+} from "./note.js";

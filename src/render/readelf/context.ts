@@ -1,4 +1,4 @@
-import type { ElfFile } from "../../elf/index.js";
+import type { Decompressors, ElfFile } from "../../elf/index.js";
 import type { Output } from "../output.js";
 
 /** What `readelf` was asked to show; the CLI fills this from the command line. */
@@ -69,4 +69,8 @@ export interface ReadelfContext {
   error(message: string): void;
   /** Demangles a C++/Rust name when -C is on (identity otherwise). */
   demangle(name: string): string;
+  /** Set the exit status to 1 without a message (readelf does this for some unreadable notes and dumps). */
+  fail?(): void;
+  /** zlib and zstd, for -z and compressed sections (src/render cannot import node:zlib itself). */
+  decompressors?: Decompressors;
 }
