@@ -1,0 +1,201 @@
+// Side-by-side timings of anatomy against GNU binutils (and elfutils), in one run: each group's
+// commands run interleaved (a, b, c, a, b, c, ...) so a busy machine slows all of them alike, and the
+// median of the runs is compared. Output goes to /dev/null.
+//
+// Peak memory: /usr/bin/time -f %M (GNU time: the child's ru_maxrss in KB) when installed; otherwise
+// the child's VmHWM from /proc/PID/status, polled every few milliseconds until it exits (VmHWM only
+// grows, so the last reading before exit is at most a few ms of growth short).
+//
+// Usage: node scripts/bench.mjs [--runs N] [--big FILE] [--lib FILE] [--libdir DIR]
+import { spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ANATOMY = [process.execPath, join(ROOT, "bin/anatomy.js")];
+
+const argv = process.argv.slice(2);
+const opt = {
+  runs: 5,
+  big: "/usr/bin/node",
+  lib: "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1",
+  libdir: "/usr/lib/x86_64-linux-gnu",
+};
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === "--runs") opt.runs = Number(argv[++i]);
+  else if (a === "--big") opt.big = argv[++i];
+  else if (a === "--lib") opt.lib = argv[++i];
+  else if (a === "--libdir") opt.libdir = argv[++i];
+  else throw new Error(`unknown argument ${a}`);
+}
+const env = { ...process.env, LC_ALL: "C" };
+
+function which(cmd) {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).stdout.trim() || null;
+}
+
+/** Wall time of one run in ms, stdout to /dev/null; throws if the command fails to start. */
+function timeOnce(cmd) {
+  const devnull = openSync("/dev/null", "w");
+  try {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd[0], cmd.slice(1), { env, stdio: ["ignore", devnull, "ignore"], maxBuffer: 0 });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.error) throw r.error;
+    return { ms, status: r.status };
+  } finally {
+    closeSync(devnull);
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Runs each command `runs` times, interleaved, after one warm-up round; returns median ms per command. */
+function timeGroup(cmds, runs) {
+  for (const c of cmds) timeOnce(c.cmd); // warm the page cache
+  const times = cmds.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    cmds.forEach((c, k) => {
+      times[k].push(timeOnce(c.cmd).ms);
+    });
+  }
+  return times.map(median);
+}
+
+/** Peak resident memory of a command in MB (see the header for the method). */
+async function peakMemoryMb(cmd) {
+  if (existsSync("/usr/bin/time")) {
+    const r = spawnSync("/usr/bin/time", ["-f", "%M", ...cmd], {
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+      encoding: "utf8",
+    });
+    const kb = Number(r.stderr.trim().split("\n").pop());
+    return { mb: kb / 1024, method: "/usr/bin/time -f %M" };
+  }
+  const child = spawn(cmd[0], cmd.slice(1), { env, stdio: ["ignore", "ignore", "ignore"] });
+  let hwm = 0;
+  const poll = () => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "latin1"));
+      if (m) hwm = Math.max(hwm, Number(m[1]));
+    } catch {}
+  };
+  const timer = setInterval(poll, 2);
+  await new Promise((resolve) => child.on("exit", resolve));
+  clearInterval(timer);
+  return { mb: hwm / 1024, method: "VmHWM polled from /proc" };
+}
+
+function isElfOrArchive(path) {
+  try {
+    const fd = openSync(path, "r");
+    const b = Buffer.alloc(4);
+    readSync(fd, b, 0, 4, 0);
+    closeSync(fd);
+    return b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+  } catch {
+    return false;
+  }
+}
+
+// ---- the table
+const rows = [];
+const row = (what, ours, theirs, ratio, target, pass) =>
+  rows.push({ what, ours, theirs, ratio, target, pass });
+const fmt = (ms) => `${ms.toFixed(ms < 100 ? 1 : 0)} ms`;
+
+console.log(`bench: ${opt.runs} runs each (median), interleaved; node ${process.version}`);
+let failed = false;
+
+// 1. readelf -W -s on a big executable: GNU readelf, elfutils eu-readelf.
+if (existsSync(opt.big)) {
+  const group = [
+    { name: "anatomy", cmd: [...ANATOMY, "readelf", "-W", "-s", opt.big] },
+    { name: "readelf", cmd: ["readelf", "-W", "-s", opt.big] },
+  ];
+  if (which("eu-readelf")) group.push({ name: "eu-readelf", cmd: ["eu-readelf", "-W", "-s", opt.big] });
+  const [a, gnu, eu] = timeGroup(group, opt.runs);
+  const ok = a / gnu <= 0.5;
+  failed ||= !ok;
+  row(`readelf -W -s ${opt.big}`, fmt(a), `readelf ${fmt(gnu)}`, (a / gnu).toFixed(2), "<= 0.50", ok);
+  if (eu !== undefined)
+    row("  vs eu-readelf -W -s", fmt(a), `eu-readelf ${fmt(eu)}`, (a / eu).toFixed(2), "", null);
+}
+
+// 2. Peak memory of --dyn-syms on a large library.
+if (existsSync(opt.lib)) {
+  const m = await peakMemoryMb([...ANATOMY, "readelf", "-W", "--dyn-syms", opt.lib]);
+  const g = await peakMemoryMb(["readelf", "-W", "--dyn-syms", opt.lib]);
+  const ok = m.mb < 160;
+  failed ||= !ok;
+  row(
+    `peak memory: readelf -W --dyn-syms ${opt.lib.split("/").pop()}`,
+    `${m.mb.toFixed(0)} MB`,
+    `readelf ${g.mb.toFixed(0)} MB`,
+    (m.mb / g.mb).toFixed(2),
+    "< 160 MB (aim 80)",
+    ok,
+  );
+  rows.at(-1).note = `(${m.method})`;
+}
+
+// 3. Start-up: --version against a bare node.
+{
+  const [a, n] = timeGroup(
+    [{ cmd: [...ANATOMY, "--version"] }, { cmd: [process.execPath, "-e", "0"] }],
+    Math.max(opt.runs, 10),
+  );
+  const ok = a / n <= 1.3;
+  failed ||= !ok;
+  row("anatomy --version vs node -e 0", fmt(a), `node ${fmt(n)}`, (a / n).toFixed(2), "<= 1.30", ok);
+}
+
+// 4. nm on the big executable.
+if (existsSync(opt.big)) {
+  const [a, gnu] = timeGroup([{ cmd: [...ANATOMY, "nm", opt.big] }, { cmd: ["nm", opt.big] }], opt.runs);
+  row(`nm ${opt.big}`, fmt(a), `nm ${fmt(gnu)}`, (a / gnu).toFixed(2), "", null);
+}
+
+// 5. size over a directory of libraries, one invocation.
+if (existsSync(opt.libdir)) {
+  const libs = readdirSync(opt.libdir)
+    .filter((f) => /\.so(\.|$)/.test(f))
+    .map((f) => join(opt.libdir, f))
+    .filter((p) => statSync(p).isFile() && isElfOrArchive(p));
+  const [a, gnu] = timeGroup([{ cmd: [...ANATOMY, "size", ...libs] }, { cmd: ["size", ...libs] }], opt.runs);
+  row(
+    `size on ${libs.length} libraries in ${opt.libdir}`,
+    fmt(a),
+    `size ${fmt(gnu)}`,
+    (a / gnu).toFixed(2),
+    "",
+    null,
+  );
+}
+
+// ---- print
+const cols = ["what", "anatomy", "reference", "ratio", "target", "result"];
+const table = rows.map((r) => [
+  r.what,
+  r.ours,
+  r.theirs,
+  r.ratio,
+  r.target,
+  r.pass === null ? "" : r.pass ? "pass" : "FAIL",
+]);
+const widths = cols.map((c, i) => Math.max(c.length, ...table.map((t) => t[i].length)));
+const line = (cells) =>
+  cells
+    .map((c, i) => c.padEnd(widths[i]))
+    .join("  ")
+    .trimEnd();
+console.log(line(cols));
+console.log(line(widths.map((w) => "-".repeat(w))));
+for (const [k, t] of table.entries()) console.log(line(t) + (rows[k].note ? `  ${rows[k].note}` : ""));
+process.exitCode = failed ? 1 : 0;

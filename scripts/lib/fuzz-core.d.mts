@@ -1,0 +1,43 @@
+// Types of fuzz-core.mjs for test/malformed.test.ts.
+export interface FuzzFailure {
+  seed: number;
+  fixture: string;
+  mutations: string[];
+  kind: "hang" | "crash" | "internal error" | "memory";
+  view?: string[];
+  message?: string;
+}
+export interface FuzzCounts {
+  mutations: number;
+  views: number;
+  ok: number;
+  cleanErrors: number;
+  internalErrors: number;
+  hangs: number;
+  crashes: number;
+  unavailable: number;
+}
+export const VIEWS: string[][];
+export function viewLabel(view: string[]): string;
+export function mutate(
+  seed: number,
+  fixtures: { name: string; bytes: Uint8Array }[],
+): { seed: number; fixture: string; bytes: Uint8Array; mutations: string[] };
+export function loadFixtures(): { name: string; bytes: Uint8Array }[];
+export function runFuzz(options?: {
+  seed?: number;
+  count?: number;
+  seconds?: number;
+  timeoutMs?: number;
+  memoryLimitMb?: number;
+  rssGrowthLimitMb?: number;
+  views?: string[][];
+  onProgress?: (counts: FuzzCounts, index: number) => void;
+  onMutant?: (mutant: { seed: number; fixture: string; bytes: Uint8Array; mutations: string[] }) => void;
+}): Promise<{
+  counts: FuzzCounts;
+  failures: FuzzFailure[];
+  maxRssMb: number;
+  rssGrowthMb: number;
+  unavailable: string[];
+}>;
