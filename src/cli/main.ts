@@ -13,6 +13,8 @@ const commands: Record<string, () => Promise<{ run: CommandRun }>> = {
   pmap: () => import("./pmap.js"),
   layout: () => import("./layout.js"),
   maps: () => import("./maps.js"),
+  addr: () => import("./addr.js"),
+  bundle: () => import("./bundle.js"),
 };
 
 const USAGE = `Usage: anatomy FILE                     overview of an ELF file (--json for the model)
@@ -24,6 +26,8 @@ const USAGE = `Usage: anatomy FILE                     overview of an ELF file (
        anatomy pmap [-x|-X|-XX|-d] PID... procps pmap compatible
        anatomy layout FILE [-- ARGS]      predicted /proc/PID/maps at execve
        anatomy maps PID                   a live process's memory by object and kind
+       anatomy addr PID|FILE ADDRESS...   mapping, section and symbol of an address
+       anatomy bundle FILE --out DIR      everything the program needs, in an empty root
        anatomy --version | --help
 `;
 
