@@ -54,3 +54,15 @@ export {
   readNotes,
   type StapsdtProbe,
 } from "./note.js";
+export {
+  decodeRelr,
+  type DynamicRelocationTable,
+  dynamicRelocationTables,
+  parseRelocations,
+  type Relocation,
+  type RelocationKind,
+  relocationEntrySize,
+  sectionRelocationKind,
+  sectionRelocations,
+} from "./relocation.js";
+export { hasRelocTypeNames, relocTypeName } from "./reloc-types.js";
