@@ -1,6 +1,112 @@
-import type { CommandIO } from "./io.js";
+import { ElfFile, isArchive, isElfMagic, parseArchive } from "../elf/index.js";
+import {
+  buildOverview,
+  type OverviewModel,
+  problemLines,
+  renderOverview,
+  unreadableOverview,
+} from "../render/overview.js";
+import { type CommandIO, InputError } from "./io.js";
 
-// PLACEHOLDER: being written; replaced before the first commit.
-export function run(_args: string[], _io: CommandIO): number {
-  throw new Error("not written yet");
+const USAGE = "Usage: anatomy FILE [--json]\n";
+
+/** JSON.stringify that refuses nothing: the model holds no bigint (addresses are hex strings). */
+function toJson(model: OverviewModel): string {
+  return `${JSON.stringify(model, null, 2)}\n`;
+}
+
+/** `anatomy FILE [--json]`: the overview; status 1 when the file could not be read or part of it is broken. */
+export function run(args: string[], io: CommandIO): number {
+  let json = false;
+  const files: string[] = [];
+  for (const a of args) {
+    if (a === "--json") json = true;
+    else if (a === "--help" || a === "-h") {
+      io.stdout.write(USAGE);
+      return 0;
+    } else if (a.startsWith("-") && a !== "-") {
+      io.stderr.write(`anatomy: unknown option '${a}'\n${USAGE}`);
+      return 1;
+    } else files.push(a);
+  }
+  if (files.length === 0) {
+    io.stderr.write(USAGE);
+    return 1;
+  }
+  let status = 0;
+  files.forEach((file, i) => {
+    let source: ReturnType<CommandIO["openFile"]>;
+    try {
+      source = io.openFile(file);
+    } catch (e) {
+      io.stderr.write(`anatomy: ${e instanceof InputError ? e.message : `'${file}': ${String(e)}`}\n`);
+      status = 1;
+      return;
+    }
+    let model: OverviewModel;
+    try {
+      if (isArchive(source)) {
+        model = archiveOverview(file, source);
+      } else {
+        let elf: ElfFile;
+        try {
+          if (source.size >= 4 && !isElfMagic(source.read(0, 4))) {
+            // Let the ELF header parser name the problem.
+          }
+          elf = ElfFile.open(source);
+          model = buildOverview(elf, file);
+        } catch (e) {
+          model = unreadableOverview(file, source.size, e);
+        }
+      }
+    } finally {
+      source.close?.();
+    }
+    for (const line of problemLines(model)) io.stderr.write(`anatomy: ${line}\n`);
+    if (model.problems.length > 0) status = 1;
+    if (json) io.stdout.write(toJson(model));
+    else {
+      if (i > 0) io.stdout.write("\n");
+      renderOverview(model, io.stdout);
+    }
+  });
+  return status;
+}
+
+function archiveOverview(file: string, source: ReturnType<CommandIO["openFile"]>): OverviewModel {
+  const model: OverviewModel = {
+    file,
+    fileSize: source.size,
+    format: "archive",
+    segments: [],
+    notLoaded: [],
+    facts: {
+      stripped: false,
+      static: false,
+      debugInfo: false,
+      compressedDebug: [],
+      executableStack: null,
+      textrel: false,
+      relro: "none",
+      bindNow: false,
+      ibt: false,
+      shstk: false,
+      bti: false,
+      pac: false,
+      stackProtector: false,
+      tls: false,
+    },
+    problems: [],
+  };
+  try {
+    const ar = parseArchive(source);
+    let elfMembers = 0;
+    for (const m of ar.members) {
+      if (m.source && m.size >= 4 && isElfMagic(m.source.read(0, 4))) elfMembers++;
+    }
+    model.archive = { members: ar.members.length, elfMembers };
+  } catch (e) {
+    return { ...unreadableOverview(file, source.size, e), format: "archive" };
+  }
+  return model;
 }
