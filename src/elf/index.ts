@@ -1,5 +1,15 @@
 export { type Archive, type ArchiveMember, type ArchiveSymbol, isArchive, parseArchive } from "./archive.js";
 export { BufferSource, type ByteSource, SliceSource } from "./byte-source.js";
+export {
+  type CompressionHeader,
+  type Decompressors,
+  decompress,
+  MAX_COMPRESSION_RATIO,
+  MAX_DECOMPRESSED_SIZE,
+  parseCompressionHeader,
+  parseZlibGnuHeader,
+  sectionContents,
+} from "./compression.js";
 export * from "./constants.js";
 export { DataReader } from "./data-reader.js";
 export {
@@ -13,21 +23,22 @@ export {
 } from "./dynamic.js";
 export { describeElfError, ElfError, ElfErrorCode, isElfError } from "./errors.js";
 export { ElfFile } from "./file.js";
-export { type ElfHeader, isElfMagic, parseElfHeader } from "./header.js";
-export type { SectionHeader } from "./section.js";
-export type { ProgramHeader } from "./segment.js";
-export { latin1, StringTable } from "./strings.js";
-export { type ElfSymbol, symBind, symType, symVisibility } from "./symbol.js";
 export {
-  type CompressionHeader,
-  type Decompressors,
-  decompress,
-  MAX_COMPRESSION_RATIO,
-  MAX_DECOMPRESSED_SIZE,
-  parseCompressionHeader,
-  parseZlibGnuHeader,
-  sectionContents,
-} from "./compression.js";
+  type BucketHistogram,
+  type DynamicSymbolIndex,
+  dynamicSymbolIndex,
+  elfHash,
+  type GnuHashTable,
+  gnuHash,
+  gnuHistogram,
+  lookupSymbol,
+  parseGnuHash,
+  parseSysvHash,
+  type SysvHashTable,
+  sysvHashEntrySize,
+  sysvHistogram,
+} from "./hash.js";
+export { type ElfHeader, isElfMagic, parseElfHeader } from "./header.js";
 export {
   containerNotes,
   type ElfNote,
@@ -54,21 +65,22 @@ export {
   readNotes,
   type StapsdtProbe,
 } from "./note.js";
+export { hasRelocTypeNames, relocTypeName } from "./reloc-types.js";
 export {
-  type BucketHistogram,
-  type DynamicSymbolIndex,
-  dynamicSymbolIndex,
-  elfHash,
-  type GnuHashTable,
-  gnuHash,
-  gnuHistogram,
-  lookupSymbol,
-  parseGnuHash,
-  parseSysvHash,
-  type SysvHashTable,
-  sysvHashEntrySize,
-  sysvHistogram,
-} from "./hash.js";
+  type DynamicRelocationTable,
+  decodeRelr,
+  dynamicRelocationTables,
+  parseRelocations,
+  type Relocation,
+  type RelocationKind,
+  relocationEntrySize,
+  sectionRelocationKind,
+  sectionRelocations,
+} from "./relocation.js";
+export type { SectionHeader } from "./section.js";
+export type { ProgramHeader } from "./segment.js";
+export { latin1, StringTable } from "./strings.js";
+export { type ElfSymbol, symBind, symType, symVisibility } from "./symbol.js";
 export {
   parseVerdefs,
   parseVerneeds,
@@ -79,23 +91,11 @@ export {
   readVerneed,
   type SymbolVersion,
   symbolVersions,
+  VERSYM_VERSION,
   type Verdaux,
   type Verdef,
+  type Vernaux,
+  type Verneed,
   type VersionDefinition,
   type VersionNeed,
-  type Verneed,
-  type Vernaux,
-  VERSYM_VERSION,
 } from "./version.js";
-export {
-  decodeRelr,
-  type DynamicRelocationTable,
-  dynamicRelocationTables,
-  parseRelocations,
-  type Relocation,
-  type RelocationKind,
-  relocationEntrySize,
-  sectionRelocationKind,
-  sectionRelocations,
-} from "./relocation.js";
-export { hasRelocTypeNames, relocTypeName } from "./reloc-types.js";
