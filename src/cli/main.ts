@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<{ run: CommandRun }>> = {
   layout: () => import("./layout.js"),
   maps: () => import("./maps.js"),
   addr: () => import("./addr.js"),
+  check: () => import("./check.js"),
   bundle: () => import("./bundle.js"),
 };
 
@@ -27,6 +28,7 @@ const USAGE = `Usage: anatomy FILE                     overview of an ELF file (
        anatomy layout FILE [-- ARGS]      predicted /proc/PID/maps at execve
        anatomy maps PID                   a live process's memory by object and kind
        anatomy addr PID|FILE ADDRESS...   mapping, section and symbol of an address
+       anatomy check FILE...|--dir DIR    hardening (RELRO, canary, NX, PIE, FORTIFY, CET)
        anatomy bundle FILE --out DIR      everything the program needs, in an empty root
        anatomy --version | --help
 `;
