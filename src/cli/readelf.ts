@@ -310,6 +310,11 @@ function processArchive(
     return;
   }
   if (opts.archiveIndex) printArchiveIndex(archive, path, io.stdout, error);
+  // process_archive: when only the index was asked for, the members are not opened at all.
+  const memberViews = VIEWS.filter(
+    ([, print, wanted]) => print !== checkSectionHeaders && print !== checkProgramHeaders && wanted(opts),
+  );
+  if (memberViews.length === 0) return;
   for (const member of archive.members) {
     const name = `${path}(${member.name})`;
     if (!member.source) {

@@ -94,7 +94,10 @@ export function printSectionDumps(ctx: ReadelfContext): void {
     if (f & STRING_DUMP) dumpAsStrings(ctx, sh);
   }
   for (; i < flags.length; i++) {
-    if (flags[i]) ctx.warn(`Section ${i} was not dumped because it does not exist!`);
+    if (flags[i]) {
+      ctx.warn(`Section ${i} was not dumped because it does not exist!`);
+      ctx.fail?.(); // a missing section number (unlike a missing name) makes readelf exit 1
+    }
   }
 }
 
