@@ -96,6 +96,9 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       status = 1;
     }
   }
-  if (a.json) io.stdout.write(`${JSON.stringify(a.files.length === 1 ? models[0] : models, null, 2)}\n`);
+  // A file that could not be read has no model (its error went to stderr); print what there is.
+  if (a.json && models.length > 0) {
+    io.stdout.write(`${JSON.stringify(a.files.length === 1 ? models[0] : models, null, 2)}\n`);
+  }
   return status;
 }

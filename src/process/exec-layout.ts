@@ -16,6 +16,7 @@ import {
   SHT_NOBITS,
 } from "../elf/index.js";
 import { AddressSpace } from "./address-space.js";
+import { elfEtDynBase } from "./aslr.js";
 import type { KernelProfile } from "./kernel-profile.js";
 
 /** A file as the process's maps name it: the path of its dentry, and its device and inode. */
@@ -100,9 +101,6 @@ const pageDown = (v: bigint): bigint => v & ~(PAGE - 1n);
 const pageUp = (v: bigint): bigint => (v + PAGE - 1n) & ~(PAGE - 1n);
 const SIZE_128M = 128n << 20n;
 const STACK_EXPAND = 128n << 10n; // setup_arg_pages: stack_expand
-/** ELF_ET_DYN_BASE with ASLR off: x86-64 DEFAULT_MAP_WINDOW / 3 * 2; i386 tasks load PIEs at 0x56555000. */
-const ET_DYN_BASE_64 = 0x555555554aaan;
-const ET_DYN_BASE_32 = 0x56555555n;
 
 export function loadSegments(file: ElfFile): ProgramHeader[] {
   return file.programHeaders.filter((ph) => ph.p_type === PT_LOAD);
@@ -326,7 +324,9 @@ export function predictExecLayout(
   const loads = loadSegments(exe.file);
   if (h.e_type === ET_EXEC) bias = 0n;
   else if (interp) {
-    let base = is64 ? ET_DYN_BASE_64 : ET_DYN_BASE_32;
+    // ELF_ET_DYN_BASE with ASLR off: x86-64 DEFAULT_MAP_WINDOW / 3 * 2; an i386 task's TASK_SIZE / 3
+    // plus 16 MiB (0x56555000, or 0x41000000 under setarch -3).
+    let base = elfEtDynBase(is64, taskSize);
     const align = maximumAlignment(loads);
     if (align > 0n) base &= ~(align - 1n);
     bias = pageDown(base - (loads[0]?.p_vaddr ?? 0n));
