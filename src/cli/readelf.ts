@@ -281,6 +281,11 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       if (isArchive(source)) {
         processArchive(source, path, opts, io, processObject, error);
       } else {
+        // readelf's error() prints without changing the exit status here.
+        if (opts.archiveIndex)
+          io.stderr.write(
+            `readelf: Error: File ${path} is not an archive so its index cannot be displayed.\n`,
+          );
         if (files.length > 1) io.stdout.write(`\nFile: ${path}\n`);
         if (source.size < 8) error(`${path}: Failed to read file's magic number`);
         else if (isElfMagic(source.read(0, 4))) processObject(source, path);
