@@ -6,7 +6,15 @@ import { createRequire } from "node:module";
  * imports the .wasm as a module (bundler style), so in Node we instantiate index_bg.wasm ourselves with
  * index_bg.js as its import object and hand the exports to __wbg_set_wasm. Loaded only for -C.
  */
-export async function loadDemangler(): Promise<(name: string) => string> {
+let loaded: Promise<(name: string) => string> | undefined;
+
+/** The demangler, instantiated once per process: the glue caches views of the first instance's memory. */
+export function loadDemangler(): Promise<(name: string) => string> {
+  loaded ??= instantiate();
+  return loaded;
+}
+
+async function instantiate(): Promise<(name: string) => string> {
   const require = createRequire(import.meta.url);
   const jsPath = require.resolve("gecko-profiler-demangle/index_bg.js");
   const glue = (await import(jsPath)) as Record<string, unknown> & {
@@ -28,6 +36,8 @@ export async function loadDemangler(): Promise<(name: string) => string> {
     let out = cache.get(name);
     if (out === undefined) {
       out = glue.demangle_any(name);
+      // When it cannot demangle, demangle_any may hand back the name without its first underscore.
+      if (out === name.slice(1)) out = name;
       cache.set(name, out);
     }
     return out;
