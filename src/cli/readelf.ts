@@ -314,7 +314,9 @@ function processArchive(
     else throw e;
     return;
   }
-  if (opts.archiveIndex) printArchiveIndex(archive, path, io.stdout, error);
+  // readelf reports a missing or broken index with error(), which leaves the exit status alone.
+  if (opts.archiveIndex)
+    printArchiveIndex(archive, path, io.stdout, (m) => io.stderr.write(`readelf: Error: ${m}\n`));
   // process_archive: when only the index was asked for, the members are not opened at all.
   const memberViews = VIEWS.filter(
     ([, print, wanted]) => print !== checkSectionHeaders && print !== checkProgramHeaders && wanted(opts),
