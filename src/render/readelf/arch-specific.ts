@@ -1,5 +1,6 @@
 import { type ElfFile, EM_ARM, EM_MIPS, EM_RISCV, EM_S390, SHT_GNU_ATTRIBUTES } from "../../elf/index.js";
 import type { ReadelfContext } from "./context.js";
+import { mipsSpecific } from "./mips-specific.js";
 import { printSymbol } from "./notes.js";
 
 /** SHT_ARM_ATTRIBUTES and SHT_RISCV_ATTRIBUTES share the processor-specific number. */
@@ -634,8 +635,9 @@ function archSpecific(o: AttrOut, file: ElfFile): void {
       return;
     case EM_MIPS:
     case 10: // EM_MIPS_RS3_LE
+      // process_mips_specific: the GNU attributes, then ABI flags, options and GOT tables.
       processAttributes(o, undefined, SHT_GNU_ATTRIBUTES, undefined, mipsGnu);
-      // TODO: .MIPS.abiflags, .MIPS.options and the GOT (process_mips_specific) are not shown yet.
+      mipsSpecific(o);
       return;
     case EM_S390:
     case 0xa390: // EM_S390_OLD
