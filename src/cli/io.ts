@@ -59,11 +59,15 @@ export function openFile(path: string): FileSource {
 export class FdOutput implements Output {
   private parts: string[] = [];
   private pending = 0;
-  constructor(private readonly fd: number) {}
+  /** `unbuffered`: write at once, as C's stderr does, so warnings land before buffered stdout text. */
+  constructor(
+    private readonly fd: number,
+    private readonly unbuffered = false,
+  ) {}
   write(text: string): void {
     this.parts.push(text);
     this.pending += text.length;
-    if (this.pending >= 1 << 16) this.flush();
+    if (this.unbuffered || this.pending >= 1 << 16) this.flush();
   }
   flush(): void {
     if (this.pending === 0) return;

@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<{ run: CommandRun }>> = {
   addr: () => import("./addr.js"),
   check: () => import("./check.js"),
   bundle: () => import("./bundle.js"),
+  bind: () => import("./bind.js"),
 };
 
 const USAGE = `Usage: anatomy FILE                     overview of an ELF file (--json for the model)
@@ -30,12 +31,13 @@ const USAGE = `Usage: anatomy FILE                     overview of an ELF file (
        anatomy addr PID|FILE ADDRESS...   mapping, section and symbol of an address
        anatomy check FILE...|--dir DIR    hardening (RELRO, canary, NX, PIE, FORTIFY, CET)
        anatomy bundle FILE --out DIR      everything the program needs, in an empty root
+       anatomy bind FILE                  what each undefined symbol binds to, and what fails
        anatomy --version | --help
 `;
 
 async function main(argv: string[]): Promise<number> {
   const stdout = new FdOutput(1);
-  const stderr = new FdOutput(2);
+  const stderr = new FdOutput(2, true);
   try {
     const first = argv[0];
     if (first === "--version" || first === "-V") {

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// Compares `anatomy bind --ld-debug PROG` with glibc's ld.so tracing the program with LD_DEBUG=bindings
+// (env -i LD_DEBUG=bindings LD_TRACE_LOADED_OBJECTS=1 LD_WARN=yes LD_BIND_NOW=yes ld.so PROG: it lists
+// and relocates, it never runs the program). The process id prefix is stripped on both sides. A program
+// is identical when its binding lines match in order and its complaints (undefined symbols, missing
+// versions, missing libraries) match as sets.
+// Usage: node scripts/compat-bind.mjs [DIR] (ANATOMY="node --import tsx src/cli/main.ts" to run the sources)
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+
+const dir = process.argv[2] ?? "/usr/bin";
+const rtld = "/lib64/ld-linux-x86-64.so.2";
+const anatomy = (
+  process.env.ANATOMY ?? `${process.execPath} ${new URL("../bin/anatomy.js", import.meta.url).pathname}`
+)
+  .split(" ")
+  .filter((x) => x);
+
+/** ELF, dynamically linked (has a PT_INTERP is not needed: ld.so PROG works on any ET_DYN/ET_EXEC). */
+function isElf(path) {
+  try {
+    if (!statSync(path).isFile()) return false;
+    const fd = openSync(path, "r");
+    const b = Buffer.alloc(4);
+    const n = readSync(fd, b, 0, 4, 0);
+    closeSync(fd);
+    return n === 4 && b.toString("latin1") === "\x7fELF";
+  } catch {
+    return false;
+  }
+}
+
+function run(cmd, args, env) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const out = [];
+    const err = [];
+    p.stdout.on("data", (d) => out.push(d));
+    p.stderr.on("data", (d) => err.push(d));
+    const timer = setTimeout(() => p.kill("SIGKILL"), 60000);
+    p.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString("latin1"),
+        stderr: Buffer.concat(err).toString("latin1"),
+      });
+    });
+  });
+}
+
+const PID = /^ *\d+:\t/;
+const lines = (t) => t.split("\n").filter((l) => l !== "");
+
+async function compare(prog) {
+  const ref = await run(rtld, [prog], {
+    LD_DEBUG: "bindings",
+    LD_TRACE_LOADED_OBJECTS: "1",
+    LD_WARN: "yes",
+    LD_BIND_NOW: "yes",
+  });
+  const env = { ...process.env, LC_ALL: "C" };
+  delete env.LD_LIBRARY_PATH;
+  delete env.LD_PRELOAD;
+  const ours = await run(anatomy[0], [...anatomy.slice(1), "bind", "--ld-debug", "--direct", prog], env);
+  const refErr = lines(ref.stderr);
+  // ld.so crashes on Go's static programs, and refuses other static ones: nothing to compare.
+  if (ref.code === null || ref.code > 128) return { prog, skipped: true };
+  if (
+    refErr.some((l) => /statically linked|not a dynamic executable|cannot execute/.test(l)) ||
+    ref.code === 127
+  )
+    return { prog, skipped: true };
+  const refBind = refErr.filter((l) => PID.test(l)).map((l) => l.replace(PID, ""));
+  const refProblems = new Set([
+    ...refErr.filter((l) => !PID.test(l)),
+    ...lines(ref.stdout)
+      .filter((l) => l.endsWith("=> not found"))
+      .map((l) => l.trim()),
+  ]);
+  const ourBind = lines(ours.stdout).map((l) => l.replace(PID, ""));
+  const ourProblems = new Set(lines(ours.stderr));
+  let diff;
+  for (let i = 0; i < Math.max(refBind.length, ourBind.length); i++) {
+    if (refBind[i] !== ourBind[i]) {
+      diff = `line ${i + 1}:\n  ld.so:   ${refBind[i] ?? "(end)"}\n  anatomy: ${ourBind[i] ?? "(end)"}`;
+      break;
+    }
+  }
+  const sameSet =
+    refBind.length === ourBind.length && [...refBind].sort().join("\n") === [...ourBind].sort().join("\n");
+  const missing = [...refProblems].filter((p) => !ourProblems.has(p));
+  const extra = [...ourProblems].filter((p) => !refProblems.has(p));
+  if (missing.length || extra.length) {
+    diff = `${diff ? `${diff}\n` : ""}  complaints only from ld.so: ${JSON.stringify(missing.slice(0, 3))}\n  only from anatomy: ${JSON.stringify(extra.slice(0, 3))}`;
+  }
+  return { prog, identical: !diff, sameSet, diff };
+}
+
+const files = readdirSync(dir)
+  .sort()
+  .map((n) => join(dir, n))
+  .filter(isElf);
+const results = [];
+let next = 0;
+const workers = Array.from({ length: Math.max(2, cpus().length) }, async () => {
+  while (next < files.length) {
+    const f = files[next++];
+    results.push(await compare(f));
+  }
+});
+await Promise.all(workers);
+results.sort((a, b) => (a.prog < b.prog ? -1 : 1));
+const checked = results.filter((r) => !r.skipped);
+const same = checked.filter((r) => r.identical);
+const sets = checked.filter((r) => r.sameSet);
+console.log(
+  `bind: ${same.length}/${checked.length} programs identical (${sets.length} with the same binding set; ${results.length - checked.length} skipped)`,
+);
+let shown = 0;
+for (const r of checked) {
+  if (r.identical) continue;
+  if (shown++ >= 10) break;
+  console.log(`${r.prog}: ${r.diff}`);
+}
+process.exitCode = same.length === checked.length ? 0 : 1;
