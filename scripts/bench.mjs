@@ -179,6 +179,101 @@ if (existsSync(opt.libdir)) {
   );
 }
 
+// 6. deps over every ELF program in /usr/bin in one call, against libtree run on each.
+const usrBin = readdirSync("/usr/bin")
+  .map((f) => join("/usr/bin", f))
+  .filter((p) => {
+    try {
+      return statSync(p).isFile() && isElfOrArchive(p);
+    } catch {
+      return false;
+    }
+  });
+if (which("libtree") && usrBin.length > 0) {
+  const loop = ["sh", "-c", 'for f; do libtree "$f" >/dev/null 2>&1; done', "sh", ...usrBin];
+  const [a, t] = timeGroup([{ cmd: [...ANATOMY, "deps", ...usrBin] }, { cmd: loop }], Math.min(opt.runs, 3));
+  const ok = a / t <= 1;
+  failed ||= !ok;
+  row(
+    `deps on ${usrBin.length} /usr/bin programs`,
+    fmt(a),
+    `libtree each ${fmt(t)}`,
+    (a / t).toFixed(2),
+    "<= 1.00 (aim 0.5)",
+    ok,
+  );
+}
+
+// 7. check against checksec 2.6 on a sample of /usr/bin (checksec takes minutes on all of it).
+if (which("checksec") && usrBin.length > 0) {
+  const sample = usrBin.filter((_, i) => i % Math.ceil(usrBin.length / 20) === 0);
+  const loop = [
+    "sh",
+    "-c",
+    'for f; do checksec --output=json --file="$f" >/dev/null 2>&1; done',
+    "sh",
+    ...sample,
+  ];
+  const [a, c] = timeGroup(
+    [{ cmd: [...ANATOMY, "check", "--format", "checksec", ...sample] }, { cmd: loop }],
+    1,
+  );
+  const ok = a / c < 0.02;
+  failed ||= !ok;
+  row(
+    `check on ${sample.length} /usr/bin programs`,
+    fmt(a),
+    `checksec ${fmt(c)}`,
+    (a / c).toFixed(3),
+    "< 0.02",
+    ok,
+  );
+}
+
+// 8. layout of python3 against a bare node.
+if (existsSync("/usr/bin/python3")) {
+  const [a, n] = timeGroup(
+    [{ cmd: [...ANATOMY, "layout", "/usr/bin/python3"] }, { cmd: [process.execPath, "-e", "0"] }],
+    Math.max(opt.runs, 10),
+  );
+  const ok = a / n <= 1.5;
+  failed ||= !ok;
+  row("layout /usr/bin/python3 vs node -e 0", fmt(a), `node ${fmt(n)}`, (a / n).toFixed(2), "<= 1.50", ok);
+}
+
+// 9. pmap -X on a process with 10,000 mappings (every other page of one region made read-only).
+if (which("pmap") && which("python3")) {
+  const script = [
+    "import ctypes, mmap, sys, time",
+    "libc = ctypes.CDLL(None)",
+    "n = 10000",
+    "buf = mmap.mmap(-1, n * 4096)",
+    "addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))",
+    "[libc.mprotect(ctypes.c_void_p(addr + i * 4096), 4096, 1) for i in range(0, n, 2)]",
+    "print('ready', flush=True)",
+    "time.sleep(300)",
+  ].join("\n");
+  const child = spawn("python3", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+  await new Promise((resolve) => child.stdout.once("data", resolve));
+  const pid = String(child.pid);
+  const count = readFileSync(`/proc/${pid}/maps`, "latin1").split("\n").length - 1;
+  const [a, p] = timeGroup(
+    [{ cmd: [...ANATOMY, "pmap", "-X", pid] }, { cmd: ["pmap", "-X", pid] }],
+    opt.runs,
+  );
+  child.kill("SIGKILL");
+  const ok = a / p <= 1;
+  failed ||= !ok;
+  row(
+    `pmap -X on a process with ${count} mappings`,
+    fmt(a),
+    `pmap ${fmt(p)}`,
+    (a / p).toFixed(2),
+    "<= 1.00",
+    ok,
+  );
+}
+
 // ---- print
 const cols = ["what", "anatomy", "reference", "ratio", "target", "result"];
 const table = rows.map((r) => [

@@ -118,9 +118,6 @@ THPeligible:           0
 VmFlags: rd mr mw me 
 `;
   const [e] = parseSmaps(text);
-  assert.deepEqual(
-    e!.fields.map((f) => f.name),
-    ["Size", "Rss", "THPeligible"],
-  );
+  assert.deepEqual(e!.names, ["Size", "Rss", "THPeligible"]);
   assert.equal(e!.vmFlags, "rd mr mw me");
 });

@@ -41,7 +41,8 @@ function readProc(path: string): string | undefined {
 function commandOf(pid: number): string | undefined {
   const cmdline = readProc(`/proc/${pid}/cmdline`);
   if (cmdline === undefined) return undefined;
-  const args = cmdline.replace(/\0+$/, "").replace(/\0/g, " ");
+  // procps shows control characters (argument separators, newlines inside arguments) as spaces.
+  const args = cmdline.replace(/\0+$/, "").replace(/[\0-\x1f\x7f]/g, " ");
   if (args !== "") return args;
   const comm = readProc(`/proc/${pid}/comm`);
   return comm === undefined ? undefined : `[${comm.replace(/\n$/, "")}]`;

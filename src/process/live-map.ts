@@ -1,4 +1,4 @@
-import type { SmapsEntry } from "./proc-maps.js";
+import { fieldValue, hasField, type SmapsEntry } from "./proc-maps.js";
 
 /** What a mapping of a live process holds, as `anatomy maps` groups them. */
 export type LiveKind =
@@ -55,8 +55,8 @@ export const zeroUsage = (): Usage => ({
  * (copied-on-write) pages count as anon, the rest as file.
  */
 export function usageOf(e: SmapsEntry): Usage {
-  const has = (name: string): boolean => e.fields.some((x) => x.name === name);
-  const f = (name: string): bigint => e.fields.find((x) => x.name === name)?.value ?? 0n;
+  const has = (name: string): boolean => hasField(e, name);
+  const f = (name: string): bigint => BigInt(fieldValue(e, name));
   const pss = f("Pss");
   let pssAnon = f("Pss_Anon");
   let pssFile = f("Pss_File");

@@ -1,4 +1,4 @@
-import type { MapsEntry, SmapsEntry } from "../process/proc-maps.js";
+import { fieldValue, type MapsEntry, type SmapsEntry } from "../process/proc-maps.js";
 import type { Output } from "./output.js";
 
 /** procps-ng pmap 4.0.2's output formats (src/pmap.c), for one process. */
@@ -149,8 +149,7 @@ function renderClassic(
     }
   }
   for (const e of entries) {
-    const field = (name: string): bigint =>
-      (e as SmapsEntry).fields?.find((f) => f.name === name)?.value ?? 0n;
+    const field = (name: string): bigint => ("names" in e ? BigInt(fieldValue(e, name)) : 0n);
     // pmap stops reading at the first mapping above the range, but still sums the smaps values of
     // mappings below it into the -x totals.
     if (opts.rangeHigh < e.start) break;
@@ -202,6 +201,16 @@ function renderClassic(
   }
 }
 
+/** Decimal digits of a non-negative integer, without making its string. */
+function digits(v: number): number {
+  let n = 1;
+  while (v >= 10) {
+    v = Math.floor(v / 10);
+    n++;
+  }
+  return n;
+}
+
 /** Fields -X leaves out (pmap's is_unimportant); -XX shows everything, VmFlags included. */
 const UNIMPORTANT = new Set([
   "AnonHugePages",
@@ -224,31 +233,35 @@ function renderExtended(entries: SmapsEntry[], opts: PmapOptions, parts: string[
   let w5 = 0;
   let wv = 0;
   let hasVmFlags = false;
-  const columns: { name: string; width: number; total: bigint }[] = [];
+  const columns: { name: string; width: number; total: number }[] = [];
+  // The kernel prints the same fields in the same order for every mapping: pick the shown ones once.
+  const shown: number[] = [];
   const first = entries[0];
   if (first) {
-    for (const f of first.fields) {
-      if (enabled(f.name)) columns.push({ name: f.name, width: opts.quiet ? 0 : f.name.length, total: 0n });
-    }
+    first.names.forEach((name, i) => {
+      if (!enabled(name)) return;
+      shown.push(i);
+      columns.push({ name, width: opts.quiet ? 0 : name.length, total: 0 });
+    });
   }
   for (const e of entries) {
-    w1 = Math.max(w1, e.startText.length);
-    w2 = Math.max(w2, e.perms.length);
-    w3 = Math.max(w3, e.offsetText.length);
-    w4 = Math.max(w4, e.devText.length);
-    w5 = Math.max(w5, e.inodeText.length);
-    const values = e.fields.filter((f) => enabled(f.name));
+    if (e.startText.length > w1) w1 = e.startText.length;
+    if (e.perms.length > w2) w2 = e.perms.length;
+    if (e.offsetText.length > w3) w3 = e.offsetText.length;
+    if (e.devText.length > w4) w4 = e.devText.length;
+    if (e.inodeText.length > w5) w5 = e.inodeText.length;
     if (inRange(e, opts)) {
-      values.forEach((f, i) => {
-        const col = columns[i];
-        if (!col) return;
-        col.total += f.value;
-        if (opts.quiet) col.width = Math.max(col.width, f.valueText.length);
-      });
+      for (let c = 0; c < shown.length; c++) {
+        const value = e.values[shown[c]!];
+        if (value === undefined) continue;
+        const col = columns[c]!;
+        col.total += value;
+        if (opts.quiet && digits(value) > col.width) col.width = digits(value);
+      }
     }
     if (e.vmFlags !== undefined) {
       hasVmFlags = true;
-      wv = Math.max(wv, e.vmFlags.length);
+      if (e.vmFlags.length > wv) wv = e.vmFlags.length;
     }
   }
   if (!opts.quiet) for (const c of columns) c.width = Math.max(c.width, c.total.toString().length);
@@ -266,10 +279,8 @@ function renderExtended(entries: SmapsEntry[], opts: PmapOptions, parts: string[
   for (const e of entries) {
     if (!inRange(e, opts)) continue;
     let row = `${right(e.startText, w1)} ${right(e.perms, w2)} ${right(e.offsetText, w3)} ${right(e.devText, w4)} ${right(e.inodeText, w5)}`;
-    const values = e.fields.filter((f) => enabled(f.name));
-    columns.forEach((c, i) => {
-      row += ` ${right(values[i]?.valueText ?? "", c.width)}`;
-    });
+    for (let c = 0; c < shown.length; c++)
+      row += ` ${right(String(e.values[shown[c]!] ?? ""), columns[c]!.width)}`;
     if (showVmFlags) row += ` ${right(e.vmFlags ?? "", wv)}`;
     // print_extended_maps reads the description with %127[^\n] and does not clean it.
     const desc = e.path.slice(0, 127);
