@@ -1,6 +1,14 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type ByteSource, ElfFile, isArchive, isElfError, isElfMagic, parseArchive } from "../elf/index.js";
+import {
+  type ByteSource,
+  ElfFile,
+  ET_CORE,
+  isArchive,
+  isElfError,
+  isElfMagic,
+  parseArchive,
+} from "../elf/index.js";
 import type { Output } from "../render/output.js";
 import {
   bfdSections,
@@ -9,6 +17,7 @@ import {
   type SizeOptions,
   SizePrinter,
 } from "../render/size.js";
+import { coreImage } from "../render/size-core.js";
 import type { CommandIO } from "./io.js";
 
 const TARGETS =
@@ -344,12 +353,20 @@ function displayObject(
   let elf: ElfFile;
   let sections: ReturnType<typeof bfdSections>;
   let common = 0n;
+  let core: { command: string | undefined } | undefined;
   const warnings: string[] = [];
   try {
     if (source.size < 16 || !isElfMagic(source.read(0, 4))) throw new Error("not ELF");
     elf = ElfFile.open(source);
-    sections = bfdSections(elf, warnings);
-    if (opts.common) common = commonSize(elf);
+    if (elf.header.e_type === ET_CORE) {
+      // BFD's elf_object_p rejects a core file; size then reads it as a core (elf_core_file_p).
+      const image = coreImage(elf, warnings);
+      sections = image.sections;
+      core = { command: image.command };
+    } else {
+      sections = bfdSections(elf, warnings);
+      if (opts.common) common = commonSize(elf);
+    }
   } catch (e) {
     if (!(e instanceof Error)) throw e;
     if (!isElfError(e) && e.name !== "BfdFormatError" && e.message !== "not ELF") throw e;
@@ -360,6 +377,6 @@ function displayObject(
   }
   const who = archive !== undefined ? `${archive}(${name})` : name;
   for (const w of warnings) err.write(`size: warning: ${who} ${w}\n`);
-  printer.object(sections, name, archive, common);
+  printer.object(sections, name, archive, common, core);
   return 0;
 }

@@ -397,11 +397,21 @@ export class SizePrinter {
     return r === 10 ? n.toString() : r === 8 ? `0${n.toString(8)}` : `0x${n.toString(16)}`;
   }
 
-  /** One object: `name` is the file (or the member), `archive` the archive holding it. */
-  object(sections: BfdSection[], name: string, archive: string | undefined, common: bigint): void {
+  /**
+   * One object: `name` is the file (or the member), `archive` the archive holding it. A core file
+   * (`core` given) ends with size.c display_bfd's " (core file invoked as CMD)" instead.
+   */
+  object(
+    sections: BfdSection[],
+    name: string,
+    archive: string | undefined,
+    common: bigint,
+    core?: { command: string | undefined },
+  ): void {
     if (this.opts.format === "sysv") this.sysv(sections, name, archive, common);
     else this.berkeleyOrGnu(sections, name, archive, common);
-    this.out.write("\n");
+    if (!core) this.out.write("\n");
+    else this.out.write(` (core file${core.command !== undefined ? ` invoked as ${core.command}` : ""})\n\n`);
   }
 
   /** size.c print_berkeley_or_gnu_format with berkeley_or_gnu_sum. */
