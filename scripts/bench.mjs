@@ -204,7 +204,8 @@ if (which("libtree") && usrBin.length > 0) {
   );
 }
 
-// 7. check against checksec 2.6 on a sample of /usr/bin (checksec takes minutes on all of it).
+// 7. check on all of /usr/bin against checksec 2.6, whose time on the whole directory (minutes)
+// is taken as its time on a sample of 20 programs, measured in the same run, times N/20.
 if (which("checksec") && usrBin.length > 0) {
   const sample = usrBin.filter((_, i) => i % Math.ceil(usrBin.length / 20) === 0);
   const loop = [
@@ -215,16 +216,17 @@ if (which("checksec") && usrBin.length > 0) {
     ...sample,
   ];
   const [a, c] = timeGroup(
-    [{ cmd: [...ANATOMY, "check", "--format", "checksec", ...sample] }, { cmd: loop }],
+    [{ cmd: [...ANATOMY, "check", "--format", "checksec", "--dir", "/usr/bin"] }, { cmd: loop }],
     1,
   );
-  const ok = a / c < 0.02;
+  const whole = (c * usrBin.length) / sample.length;
+  const ok = a / whole < 0.02;
   failed ||= !ok;
   row(
-    `check on ${sample.length} /usr/bin programs`,
+    `check --dir /usr/bin (${usrBin.length} files)`,
     fmt(a),
-    `checksec ${fmt(c)}`,
-    (a / c).toFixed(3),
+    `checksec ~${fmt(whole)} (${sample.length}-file sample x ${(usrBin.length / sample.length).toFixed(1)})`,
+    (a / whole).toFixed(4),
     "< 0.02",
     ok,
   );

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// `npm run compat`: every comparison with the reference tools on this machine, one after another.
+// Arguments go to scripts/compat.mjs (readelf/nm/size); e.g. `npm run compat -- --quick`.
+import { spawnSync } from "node:child_process";
+
+const args = process.argv.slice(2);
+const steps = [
+  ["readelf, nm and size against GNU binutils", ["scripts/compat.mjs", ...args]],
+  ["ldd paths against ldd", ["scripts/compat-ldd.mjs"]],
+  ["check against checksec", ["scripts/compat-check.mjs"]],
+  ["bind against LD_DEBUG=bindings", ["scripts/compat-bind.mjs"]],
+  ["layout against the real maps under gdb", ["scripts/compat-layout.mjs"]],
+];
+let failed = 0;
+for (const [what, argv] of steps) {
+  console.log(`\n== ${what}`);
+  const r = spawnSync(process.execPath, argv, { stdio: "inherit" });
+  if (r.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;
