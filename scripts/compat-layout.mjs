@@ -1,19 +1,27 @@
 #!/usr/bin/env node
 // Compares `anatomy layout --stage exec --format maps` with the real /proc/PID/maps of the program
 // stopped at its first instruction under gdb (ASLR off, empty environment), line by line.
-// Usage: node scripts/compat-layout.mjs [--limit N] [--legacy] [--unlimited] [FILE...]
-import { execFileSync, spawnSync } from "node:child_process";
+// With --stage entry, the program runs under gdb to a temporary breakpoint on AT_ENTRY (libraries loaded,
+// TLS set up, RELRO applied, constructors run) and is compared with `anatomy layout --stage entry`.
+// Usage: node scripts/compat-layout.mjs [--stage exec|entry] [--jobs N] [--limit N] [--legacy] [--unlimited] [FILE...]
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 
 const args = process.argv.slice(2);
 let limit = 200;
 let legacy = false;
 let unlimited = false;
+let stage = "exec";
+let jobs = 8;
+let showDiffs = 5;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--limit") limit = Number(args[++i]);
   else if (args[i] === "--legacy") legacy = true;
   else if (args[i] === "--unlimited") unlimited = true;
+  else if (args[i] === "--stage") stage = args[++i];
+  else if (args[i] === "--jobs") jobs = Number(args[++i]);
+  else if (args[i] === "--diffs") showDiffs = Number(args[++i]);
   else files.push(args[i]);
 }
 
@@ -46,11 +54,32 @@ const gdbScript = [
   "set startup-with-shell off",
   "unset environment",
   "starti",
+  ...(stage === "entry"
+    ? [
+        // AT_ENTRY from the auxiliary vector; a temporary breakpoint there; run to it.
+        'python import gdb, re; gdb.execute("tbreak *" + re.search(r"AT_ENTRY\\s.*?(0x[0-9a-f]+)", gdb.execute("info auxv", to_string=True)).group(1)); gdb.execute("continue")',
+      ]
+    : []),
   'python import gdb; print("@@MAPS@@"); print(open("/proc/%d/maps" % gdb.selected_inferior().pid).read(), end=""); print("@@END@@")',
   "kill",
 ];
 
-function realMaps(prog) {
+function run(cmd, argv) {
+  return new Promise((done) => {
+    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("latin1").on("data", (d) => (out += d));
+    child.stderr.setEncoding("latin1").on("data", (d) => (err += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      done({ stdout: out, stderr: err, status });
+    });
+  });
+}
+
+async function realMaps(prog) {
   const gdbArgs = ["-nx", "-batch", ...gdbScript.flatMap((c) => ["-ex", c]), prog];
   const cmd = ["env", "-i", "gdb", ...gdbArgs];
   const prefix = [];
@@ -59,39 +88,31 @@ function realMaps(prog) {
     ? `ulimit -s unlimited; exec ${[...prefix, ...cmd].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ")}`
     : undefined;
   const r = shell
-    ? spawnSync("bash", ["-c", shell], { encoding: "latin1", timeout: 30000 })
-    : spawnSync(prefix[0] ?? cmd[0], [...prefix.slice(1), ...(prefix.length ? cmd : cmd.slice(1))], {
-        encoding: "latin1",
-        timeout: 30000,
-      });
+    ? await run("bash", ["-c", shell])
+    : await run(prefix[0] ?? cmd[0], [...prefix.slice(1), ...(prefix.length ? cmd : cmd.slice(1))]);
   const text = r.stdout ?? "";
   const m = /@@MAPS@@\n([\s\S]*?)@@END@@/.exec(text);
   return m ? m[1] : undefined;
 }
 
-function ourMaps(prog) {
+async function ourMaps(prog) {
   const extra = [];
   if (legacy) extra.push("--legacy");
   if (unlimited) extra.push("--stack-limit", "unlimited");
   else extra.push("--stack-limit", String(8 << 20));
-  try {
-    return execFileSync(
-      process.execPath,
-      [
-        process.env.ANATOMY_BIN ?? "bin/anatomy.js",
-        "layout",
-        "--env-clear",
-        "--format",
-        "maps",
-        ...extra,
-        prog,
-      ],
-      {
-        encoding: "latin1",
-      },
-    );
-  } catch (e) {
-    return `ERROR ${e.stderr}`;
+  {
+    const r = await run(process.execPath, [
+      process.env.ANATOMY_BIN ?? "bin/anatomy.js",
+      "layout",
+      "--stage",
+      stage,
+      "--env-clear",
+      "--format",
+      "maps",
+      ...extra,
+      prog,
+    ]);
+    return r.status === 0 ? r.stdout : `ERROR ${r.stderr}`;
   }
 }
 
@@ -105,33 +126,44 @@ let lines = 0;
 let identicalLines = 0;
 let skipped = 0;
 const firstDiffs = [];
-for (const prog of files) {
-  const want = realMaps(prog);
+const failing = [];
+async function compare(prog) {
+  const want = await realMaps(prog);
   if (want === undefined) {
     skipped++;
-    continue;
+    return;
   }
-  const got = ourMaps(prog);
+  const got = await ourMaps(prog);
   const a = want.split("\n").filter(Boolean);
   const b = new Set(got.split("\n").filter(Boolean));
   lines += a.length;
   const same = a.filter((l) => b.has(l)).length;
   identicalLines += same;
   if (want === got) identicalFiles++;
-  else if (firstDiffs.length < 5)
-    firstDiffs.push(
-      `${prog}:\n  want ${a
-        .filter((l) => !b.has(l))
-        .slice(0, 3)
-        .join("\n       ")}\n  got  ${[...b]
-        .filter((l) => !a.includes(l))
-        .slice(0, 3)
-        .join("\n       ")}`,
-    );
+  else {
+    failing.push(prog);
+    if (firstDiffs.length < showDiffs)
+      firstDiffs.push(
+        `${prog}:\n  want ${a
+          .filter((l) => !b.has(l))
+          .slice(0, 3)
+          .join("\n       ")}\n  got  ${[...b]
+          .filter((l) => !a.includes(l))
+          .slice(0, 3)
+          .join("\n       ")}`,
+      );
+  }
 }
-const mode = `${legacy ? "legacy " : ""}${unlimited ? "unlimited-stack " : ""}`;
-console.log(
-  `layout exec ${mode}files: ${identicalFiles}/${files.length - skipped} identical (${skipped} not runnable under gdb, ${setid.length} set-ID programs left out: the kernel randomizes them whatever the personality)`,
+let next = 0;
+await Promise.all(
+  Array.from({ length: Math.max(1, jobs) }, async () => {
+    while (next < files.length) await compare(files[next++]);
+  }),
 );
-console.log(`layout exec ${mode}lines: ${identicalLines}/${lines} identical`);
+const mode = `${stage} ${legacy ? "legacy " : ""}${unlimited ? "unlimited-stack " : ""}`;
+console.log(
+  `layout ${mode}files: ${identicalFiles}/${files.length - skipped} identical (${skipped} not runnable under gdb, ${setid.length} set-ID programs left out: the kernel randomizes them whatever the personality)`,
+);
+console.log(`layout ${mode}lines: ${identicalLines}/${lines} identical`);
 for (const d of firstDiffs) console.log(d);
+if (process.env.COMPAT_FAILING) console.log(`failing: ${failing.join(" ")}`);

@@ -1,18 +1,33 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { describeElfError, ElfFile, isElfError } from "../elf/index.js";
+import { type LinkGraph, LinkSession } from "../link/index.js";
+import { predictAslr } from "../process/aslr.js";
 import {
+  type EntryLayout,
+  type EntryLibrary,
+  type EntryStep,
+  predictEntryLayout,
+  uniqueSymbols,
+  versionIndexHigh,
+} from "../process/entry-layout.js";
+import {
+  type ExecLayout,
   type ExecLayoutOptions,
   interpreterPath,
   type MappedFile,
   predictExecLayout,
 } from "../process/exec-layout.js";
 import { kernelProfile, measureSpecials } from "../process/kernel-profile.js";
+import { renderAslr } from "../render/aslr.js";
 import { renderLayout } from "../render/layout.js";
 import type { CommandIO } from "./io.js";
+import { aslrSettings, layoutRows, writeSvg } from "./layout-extras.js";
+import { nodeLinkFs } from "./link-fs.js";
 
 const USAGE = `Usage: anatomy layout [options] FILE [-- ARG...]
   The /proc/PID/maps FILE would have right after execve, without running it (ASLR off).
+  --stage entry         when ld.so jumps to the entry point (default): libraries, TLS, RELRO
   --stage exec          as the kernel leaves it at execve (program, interpreter, vdso, stack)
   --env-clear           start from an empty environment (like env -i)
   --env NAME=VALUE      add an environment variable (repeatable)
@@ -23,6 +38,8 @@ const USAGE = `Usage: anatomy layout [options] FILE [-- ARG...]
   --format maps         exactly /proc/PID/maps lines (default: annotated)
   --diagram             draw the address space
   --json                the model as JSON
+  --aslr [0|1|2]        the ranges each region can take with ASLR (default: randomize_va_space)
+  --svg FILE            also write the diagram as an SVG picture to FILE ('-': only the SVG, to stdout)
 `;
 
 /** Device numbers as the kernel's maps prints them (new_encode_dev split into major:minor). */
@@ -72,6 +89,9 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   let format: "annotated" | "maps" = "annotated";
   let json = false;
   let diagram = false;
+  let stage: "exec" | "entry" = "entry";
+  let aslr: string | undefined | null = null; // --aslr [LEVEL]
+  let svgFile: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -85,7 +105,8 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         break;
       } else if (a === "--stage") {
         const v = value();
-        if (v !== "exec") throw new UsageError(`--stage ${v}: only the exec stage is modelled so far`);
+        if (v !== "exec" && v !== "entry") throw new UsageError(`--stage ${v}: use exec or entry`);
+        stage = v;
       } else if (a === "--env-clear") envClear = true;
       else if (a === "--env") extraEnv.push(value());
       else if (a === "--stack-limit") {
@@ -102,6 +123,8 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         format = v;
       } else if (a === "--json") json = true;
       else if (a === "--diagram") diagram = true;
+      else if (a === "--aslr") aslr = /^[012]$/.test(args[i + 1] ?? "") ? args[++i] : undefined;
+      else if (a === "--svg") svgFile = value();
       else if (a === "--help" || a === "-h") {
         io.stdout.write(USAGE);
         return 0;
@@ -158,7 +181,32 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       envp,
     };
     const layout = predictExecLayout(exe, interp, opts);
-    renderLayout(layout, { format, json, diagram }, io.stdout);
+    if (aslr !== null) {
+      renderAslr(predictAslr(layout, exe, interp, opts, aslrSettings(aslr)), json, io.stdout);
+      return 0;
+    }
+    let shown: ExecLayout | EntryLayout = layout;
+    if (stage === "entry" && interp) {
+      const env: Record<string, string | undefined> = {};
+      for (const e of envp) {
+        const eq = e.indexOf("=");
+        if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+      }
+      shown = entryLayout(layout, exe, interp, file, {
+        root,
+        env,
+        mode: "exec",
+        profile: opts.profile,
+        legacy,
+        io,
+      });
+    }
+    if (svgFile !== undefined) {
+      const title = `${file}: process image at ${shown === layout ? "execve" : "the entry point"}`;
+      writeSvg(layoutRows(shown), shown.is64, svgFile, title, io.stdout);
+      if (svgFile === "-") return 0;
+    }
+    renderLayout(shown, { format, json, diagram, stage }, io.stdout);
     return 0;
   } catch (e) {
     if (!isElfError(e) && !(e instanceof Error && "code" in e)) throw e;
@@ -170,3 +218,102 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+export interface EntryContext {
+  root: string;
+  env: Record<string, string | undefined>;
+  mode: "exec" | "ldd";
+  profile: ExecLayoutOptions["profile"];
+  legacy: boolean;
+  io: CommandIO;
+}
+
+/** The breadth-first steps of _dl_map_object_deps, from the link graph ld.so would build. */
+export function entrySteps(g: LinkGraph, open: (path: string) => MappedFile): EntryStep[] {
+  const libs = new Map<object, EntryLibrary>();
+  return g.searchList.map((o) => ({
+    main: o.kind === "main",
+    needed: o.needed.length,
+    loads: o.deps
+      .filter((d) => d.loaded)
+      .map((d) => {
+        let lib = libs.get(d.object);
+        if (!lib) {
+          lib = {
+            name: d.name,
+            file: open(d.object.path),
+            openedPath: d.object.path,
+            viaCache: d.object.via === "ld.so.cache",
+          };
+          libs.set(d.object, lib);
+        }
+        return lib;
+      }),
+  }));
+}
+
+/** The entry stage: ld.so's work replayed on the exec layout (what was executed: `exe`, ld.so `rtld`). */
+export function entryLayout(
+  exec: ExecLayout,
+  exe: MappedFile,
+  rtld: MappedFile,
+  program: string,
+  ctx: EntryContext,
+  programFile?: MappedFile,
+): EntryLayout {
+  const fs = nodeLinkFs(ctx.root || undefined);
+  const session = new LinkSession({ fs, env: ctx.env, mode: ctx.mode });
+  const g = session.link(program);
+  if (g.fatal) throw new EntryError(g.fatal);
+  const missing = g.objects.find((o) => o.kind === "missing");
+  if (missing) throw new EntryError(`${missing.name}: cannot open shared object file`);
+  const host = (p: string): string => (ctx.root ? resolve(ctx.root, `.${p}`) : p);
+  const files = new Map<string, MappedFile>();
+  const opened = (p: string): MappedFile => {
+    let m = files.get(p);
+    if (!m) {
+      m = mappedFile(host(p), ctx.io);
+      if (ctx.root && m.path.startsWith(resolve(ctx.root))) m.path = m.path.slice(resolve(ctx.root).length);
+      files.set(p, m);
+    }
+    return m;
+  };
+  const steps = entrySteps(g, opened);
+  let cacheSize: bigint | undefined;
+  try {
+    cacheSize = statSync(host("/etc/ld.so.cache"), { bigint: true }).size;
+  } catch {
+    cacheSize = undefined;
+  }
+  return predictEntryLayout(exec, exe, rtld, {
+    profile: ctx.profile,
+    legacy: ctx.legacy,
+    mode: ctx.mode,
+    ...(programFile ? { program: programFile, programName: program, constructorHeap: false } : {}),
+    cacheSize,
+    steps,
+    searchListLength: g.searchList.length,
+    versionChain: g.objects.map((o) =>
+      o.kind === "vdso"
+        ? 2
+        : o.kind === "missing"
+          ? 0
+          : versionIndexHigh(
+              o.kind === "interpreter"
+                ? rtld.file
+                : o.kind === "main"
+                  ? (programFile ?? exe).file
+                  : opened(o.path).file,
+            ),
+    ),
+    uniqueSymbols: uniqueSymbols([
+      ...new Set([(programFile ?? exe).file, ...steps.flatMap((s) => s.loads.map((l) => l.file.file))]),
+    ]),
+  });
+}
+
+export class EntryError extends Error {
+  readonly code = "entry";
+}
+
+export { mappedFile };

@@ -7,6 +7,7 @@ export interface LayoutRenderOptions {
   format: "annotated" | "maps";
   json: boolean;
   diagram: boolean;
+  stage?: "exec" | "entry";
 }
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -20,9 +21,10 @@ function describe(m: Mapping): string {
   return `${what}${who && who !== m.path ? ` ${who}` : ""}${sections}`;
 }
 
-export function layoutModel(layout: ExecLayout): object {
+export function layoutModel(layout: ExecLayout, stage: "exec" | "entry" = "exec"): object {
+  const objects = (layout as { objects?: Array<{ name: string; path: string; bias: bigint }> }).objects;
   return {
-    stage: "exec",
+    stage,
     is64: layout.is64,
     taskSize: hex(layout.taskSize),
     mmapBase: hex(layout.mmapBase),
@@ -32,6 +34,7 @@ export function layoutModel(layout: ExecLayout): object {
     entry: hex(layout.entry),
     startPc: hex(layout.startPc),
     brk: hex(layout.brk),
+    ...(objects ? { objects: objects.map((o) => ({ name: o.name, path: o.path, bias: hex(o.bias) })) } : {}),
     mappings: layout.mappings.map((m) => ({
       start: hex(m.start),
       end: hex(m.end),
@@ -51,7 +54,7 @@ export function layoutModel(layout: ExecLayout): object {
 
 export function renderLayout(layout: ExecLayout, opts: LayoutRenderOptions, out: Output): void {
   if (opts.json) {
-    out.write(`${JSON.stringify(layoutModel(layout), null, 2)}\n`);
+    out.write(`${JSON.stringify(layoutModel(layout, opts.stage), null, 2)}\n`);
     return;
   }
   if (opts.diagram) {
@@ -64,7 +67,7 @@ export function renderLayout(layout: ExecLayout, opts: LayoutRenderOptions, out:
   }
   const w = layout.is64 ? 16 : 8;
   const lines = [
-    `Process image at execve (ASLR off), ${layout.is64 ? "64" : "32"}-bit task`,
+    `Process image ${opts.stage === "entry" ? "at the entry point, after ld.so" : "at execve"} (ASLR off), ${layout.is64 ? "64" : "32"}-bit task`,
     `  task size ${hex(layout.taskSize)}   mmap base ${hex(layout.mmapBase)}   stack top ${hex(layout.stackTop)}`,
     `  load bias ${hex(layout.loadBias)}   entry ${hex(layout.entry)}   first instruction ${hex(layout.startPc)}   brk ${hex(layout.brk)}`,
     "",
