@@ -327,12 +327,6 @@ class MinimalMalloc {
     this.ptr += size;
     return at;
   }
-
-  /** Starts a fresh block holding `used` bytes, as the allocations before the first library leave it. */
-  freshBlock(used: number): void {
-    this.alloc(PAGE); // more than the data page's rest: an 8 KiB block, as the first oversize request
-    this.ptr = this.end - 2n * PAGE + BigInt(used);
-  }
 }
 
 function anonymous(start: bigint, end: bigint, perms: string, kind: MappingKind): Mapping {
