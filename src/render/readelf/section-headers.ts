@@ -30,6 +30,7 @@ import {
 import { parseSectionHeader } from "../../elf/section.js";
 import type { ReadelfContext } from "./context.js";
 import { EM, sectionTypeName } from "./names.js";
+import { printableName } from "./printable.js";
 
 // --- the section table as readelf holds it after process_section_headers ---------------------------
 
@@ -168,26 +169,7 @@ export function rawSectionName(secs: ReadelfSections, sh: SectionHeader | undefi
 
 /** readelf's printable_section_name: control bytes as ^X, other non-ASCII bytes as <XX>, at most 256. */
 export function printableSectionName(secs: ReadelfSections, sh: SectionHeader | undefined): string {
-  const name = rawSectionName(secs, sh);
-  let out = "";
-  let remaining = 256;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) {
-      if (remaining < 2) break;
-      out += `^${String.fromCharCode((c + 0x40) & 0xff)}`;
-      remaining -= 2;
-    } else if (c < 0x7f) {
-      out += name[i];
-      remaining -= 1;
-    } else {
-      if (remaining < 4) break;
-      out += `<${c.toString(16).toUpperCase().padStart(2, "0")}>`;
-      remaining -= 4;
-    }
-    if (remaining === 0) break;
-  }
-  return out;
+  return printableName(rawSectionName(secs, sh));
 }
 
 /** readelf's print_symbol(-width, name) for a byte string in the C locale. */

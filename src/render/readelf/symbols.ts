@@ -29,6 +29,7 @@ import {
   VERSYM_HIDDEN,
 } from "../../elf/index.js";
 import type { ReadelfContext } from "./context.js";
+import { printableName } from "./printable.js";
 
 // Machine and OS numbers readelf.c tests that constants.ts does not name.
 const EM_MIPS_RS3_LE = 10;
@@ -125,29 +126,6 @@ export interface ReadelfDynamic {
 const stateCache = new WeakMap<ElfFile, ReadelfDynamic>();
 
 type Warn = (m: string) => void;
-
-/** readelf's printable_section_name: control chars as ^X, other non-ASCII bytes as <XX>, 256 chars max. */
-export function printableName(name: string): string {
-  let out = "";
-  let remaining = 256;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) {
-      if (remaining < 2) break;
-      out += `^${String.fromCharCode((c + 0x40) & 0xff)}`;
-      remaining -= 2;
-    } else if (c < 0x7f) {
-      out += name[i];
-      remaining -= 1;
-    } else {
-      if (remaining < 4) break;
-      out += `<${c.toString(16).toUpperCase().padStart(2, "0")}>`;
-      remaining -= 4;
-    }
-    if (remaining === 0) break;
-  }
-  return out;
-}
 
 /** section_name_print: the raw name, "<no-strings>" or "<corrupt>". */
 export function sectionNameRaw(st: ReadelfDynamic, sh: SectionHeader | undefined): string {
