@@ -6,9 +6,8 @@
 // versions, missing libraries) match as sets.
 // Usage: node scripts/compat-bind.mjs [DIR] (ANATOMY="node --import tsx src/cli/main.ts" to run the sources)
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
+import { elfFilesIn } from "./lib/elf-files.mjs";
 
 const dir = process.argv[2] ?? "/usr/bin";
 const rtld = "/lib64/ld-linux-x86-64.so.2";
@@ -17,20 +16,6 @@ const anatomy = (
 )
   .split(" ")
   .filter((x) => x);
-
-/** ELF, dynamically linked (has a PT_INTERP is not needed: ld.so PROG works on any ET_DYN/ET_EXEC). */
-function isElf(path) {
-  try {
-    if (!statSync(path).isFile()) return false;
-    const fd = openSync(path, "r");
-    const b = Buffer.alloc(4);
-    const n = readSync(fd, b, 0, 4, 0);
-    closeSync(fd);
-    return n === 4 && b.toString("latin1") === "\x7fELF";
-  } catch {
-    return false;
-  }
-}
 
 function run(cmd, args, env) {
   return new Promise((resolve) => {
@@ -99,10 +84,7 @@ async function compare(prog) {
   return { prog, identical: !diff, sameSet, diff };
 }
 
-const files = readdirSync(dir)
-  .sort()
-  .map((n) => join(dir, n))
-  .filter(isElf);
+const files = elfFilesIn(dir);
 const results = [];
 let next = 0;
 const workers = Array.from({ length: Math.max(2, cpus().length) }, async () => {

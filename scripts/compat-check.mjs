@@ -5,18 +5,9 @@
 // example each: /work/briefs/H9-checksec-diffs.md (in the README).
 // Usage: node scripts/compat-check.mjs [--anatomy PATH/TO/main.js] [--jobs N] [--cache FILE] [DIR]
 import { spawn, spawnSync } from "node:child_process";
-import {
-  closeSync,
-  existsSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { elfFilesIn } from "./lib/elf-files.mjs";
 
 const argv = process.argv.slice(2);
 let anatomy = new URL("../bin/anatomy.js", import.meta.url).pathname;
@@ -43,23 +34,7 @@ const FIELDS = [
   "fortify-able",
 ];
 
-function isElf(path) {
-  try {
-    if (!lstatSync(path).isFile()) return false;
-    const fd = openSync(path, "r");
-    const b = Buffer.alloc(4);
-    const n = readSync(fd, b, 0, 4, 0);
-    closeSync(fd);
-    return n === 4 && b.toString("latin1") === "\x7fELF";
-  } catch {
-    return false;
-  }
-}
-
-const files = readdirSync(dir)
-  .sort()
-  .map((n) => join(dir, n))
-  .filter(isElf);
+const files = elfFilesIn(dir, { followLinks: false });
 
 /** checksec's verdicts, one process per file, `jobs` at a time (it runs readelf a dozen times each). */
 async function runChecksec(list) {

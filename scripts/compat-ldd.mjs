@@ -3,29 +3,12 @@
 // library names and paths must be identical; the ` (0x...)` load addresses are ignored (ASLR, and
 // anatomy does not predict them yet). Usage: node scripts/compat-ldd.mjs [DIR]
 import { execFileSync, spawnSync } from "node:child_process";
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { elfFilesIn } from "./lib/elf-files.mjs";
 
 const dir = process.argv[2] ?? "/usr/bin";
 const anatomy = new URL("../bin/anatomy.js", import.meta.url).pathname;
 
-function isElf(path) {
-  try {
-    if (!statSync(path).isFile()) return false;
-    const fd = openSync(path, "r");
-    const b = Buffer.alloc(4);
-    const n = readSync(fd, b, 0, 4, 0);
-    closeSync(fd);
-    return n === 4 && b.toString("latin1") === "\x7fELF";
-  } catch {
-    return false;
-  }
-}
-
-const files = readdirSync(dir)
-  .sort()
-  .map((n) => join(dir, n))
-  .filter(isElf);
+const files = elfFilesIn(dir);
 const env = { ...process.env, LC_ALL: "C" };
 delete env.LD_LIBRARY_PATH;
 delete env.LD_PRELOAD;

@@ -1,0 +1,25 @@
+// Which files of a directory are ELF, for the comparison scripts.
+import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** A regular file starting with the ELF magic; `followLinks: false` leaves symbolic links out. */
+export function isElf(path, { followLinks = true } = {}) {
+  try {
+    if (!(followLinks ? statSync(path) : lstatSync(path)).isFile()) return false;
+    const fd = openSync(path, "r");
+    const b = Buffer.alloc(4);
+    const n = readSync(fd, b, 0, 4, 0);
+    closeSync(fd);
+    return n === 4 && b.toString("latin1") === "\x7fELF";
+  } catch {
+    return false;
+  }
+}
+
+/** The ELF files directly in `dir`, sorted by name. */
+export function elfFilesIn(dir, options) {
+  return readdirSync(dir)
+    .sort()
+    .map((n) => join(dir, n))
+    .filter((p) => isElf(p, options));
+}
