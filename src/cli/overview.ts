@@ -1,6 +1,7 @@
 import { ElfFile, isArchive, isElfMagic, parseArchive } from "../elf/index.js";
 import {
   buildOverview,
+  emptyFacts,
   type OverviewModel,
   problemLines,
   renderOverview,
@@ -80,22 +81,7 @@ function archiveOverview(file: string, source: ReturnType<CommandIO["openFile"]>
     format: "archive",
     segments: [],
     notLoaded: [],
-    facts: {
-      stripped: false,
-      static: false,
-      debugInfo: false,
-      compressedDebug: [],
-      executableStack: null,
-      textrel: false,
-      relro: "none",
-      bindNow: false,
-      ibt: false,
-      shstk: false,
-      bti: false,
-      pac: false,
-      stackProtector: false,
-      tls: false,
-    },
+    facts: emptyFacts(),
     problems: [],
   };
   try {

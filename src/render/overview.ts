@@ -190,7 +190,7 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const hex = (n: bigint): HexString => `0x${n.toString(16)}`;
 const count = (n: bigint): ByteCount => (n <= SAFE && n >= 0n ? Number(n) : hex(n));
 
-function emptyFacts(): OverviewFacts {
+export function emptyFacts(): OverviewFacts {
   return {
     stripped: false,
     static: false,

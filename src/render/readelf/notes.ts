@@ -17,6 +17,7 @@ import {
   symType,
 } from "../../elf/index.js";
 import type { ReadelfContext } from "./context.js";
+import { printableName } from "./printable.js";
 
 // readelf.c names for the note types it knows (get_note_type, get_gnu_elf_note_type, ...).
 const CORE_NOTE_TYPES: Record<number, string> = {
@@ -979,27 +980,7 @@ export function printableSectionName(file: ElfFile, sh: SectionHeader): string {
   }
   if (!names) return "<no-strings>";
   if (sh.sh_name >= names.bytes.length) return "<corrupt>";
-  const bytes = names.bytes;
-  let out = "";
-  let remaining = 256;
-  for (let i = sh.sh_name; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (c === 0) break;
-    if (c < 0x20 || c === 0x7f) {
-      if (remaining < 2) break;
-      out += `^${String.fromCharCode((c + 0x40) & 0xff)}`;
-      remaining -= 2;
-    } else if (c < 0x7f) {
-      out += String.fromCharCode(c);
-      remaining -= 1;
-    } else {
-      if (remaining < 4) break;
-      out += `<${c.toString(16).toUpperCase()}>`;
-      remaining -= 4;
-    }
-    if (remaining === 0) break;
-  }
-  return out;
+  return printableName(names.get(sh.sh_name) ?? "");
 }
 
 /**

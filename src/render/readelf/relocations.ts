@@ -1,6 +1,7 @@
 import {
   type ElfFile,
   type ElfSymbol,
+  latin1,
   SHN_ABS,
   SHN_COMMON,
   SHN_UNDEF,
@@ -14,6 +15,7 @@ import { relocTypeName } from "../../elf/reloc-types.js";
 import { decodeRelr, parseRelocations, type Relocation, type RelocationKind } from "../../elf/relocation.js";
 import type { ReadelfContext } from "./context.js";
 import { cString, offsetFromVma, type ReadelfDynamic, readelfDynamic } from "./dynamic.js";
+import { printableName } from "./printable.js";
 
 const EM_MIPS = 8;
 const EM_X86_64 = 62;
@@ -618,24 +620,7 @@ function signedDec(v: bigint): string {
 /** printable_section_name: control characters as ^X, other unprintable bytes as <XX>, 256 chars at most. */
 export function printableSectionName(names: Uint8Array, offset: number): string {
   if (offset >= names.length) return "<corrupt>";
-  let out = "";
-  let remaining = 256;
-  for (let i = offset; i < names.length; i++) {
-    const c = names[i]!;
-    if (c === 0) break;
-    if (c < 0x20 || c === 0x7f) {
-      if (remaining < 2) break;
-      out += `^${String.fromCharCode((c + 0x40) & 0xff)}`;
-      remaining -= 2;
-    } else if (c < 0x7f) {
-      out += String.fromCharCode(c);
-      remaining -= 1;
-    } else {
-      if (remaining < 4) break;
-      out += `<${c.toString(16).toUpperCase().padStart(2, "0")}>`;
-      remaining -= 4;
-    }
-    if (remaining === 0) break;
-  }
-  return out;
+  let end = names.indexOf(0, offset);
+  if (end < 0) end = names.length;
+  return printableName(latin1(names, offset, end));
 }
