@@ -5,10 +5,13 @@ import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+// `--outdir DIR` builds a private copy (dist-*/ is gitignored), so parallel work does not clash.
+const flag = process.argv.indexOf("--outdir");
+const outdir = flag > 0 ? process.argv[flag + 1] : "dist";
+rmSync(new URL(`../${outdir}`, import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: { "cli/main": "src/cli/main.ts", "elf/index": "src/elf/index.ts" },
-  outdir: "dist",
+  outdir,
   bundle: true,
   splitting: true,
   format: "esm",
