@@ -71,6 +71,9 @@ for (const flags of [
   ["-X", "-q"],
   ["-p"],
   ["-X", "-p"],
+  ["-X", "-A", "7f0000000000,7fffffffffff"],
+  ["-x", "-A", "7f0000000000,7fffffffffff"],
+  ["-XX", "-q", "-A", "7f0000000000"],
 ]) {
   test(`pmap ${flags.join(" ")} matches procps on a stopped process`, { skip: !hasPmap }, async () => {
     const pid = String(child!.pid);

@@ -28,6 +28,30 @@ export class FileSource implements ByteSource {
   }
 }
 
+/**
+ * A whole file whose size stat cannot tell (/proc files report 0), read in large blocks: the kernel
+ * fills each read as far as it can, and one growing buffer avoids readFileSync's list of 64 KiB chunks.
+ */
+export function readUnsized(path: string): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    let buf = Buffer.allocUnsafe(1 << 20);
+    let length = 0;
+    for (;;) {
+      if (length === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, length);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, length, buf.length - length, null);
+      if (n === 0) return buf.subarray(0, length);
+      length += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Why a path could not be opened, in the words GNU tools use. */
 export class InputError extends Error {
   override readonly name = "InputError";
@@ -69,11 +93,18 @@ export class FdOutput implements Output {
     this.pending += text.length;
     if (this.unbuffered || this.pending >= 1 << 16) this.flush();
   }
+  writeBytes(bytes: Uint8Array): void {
+    this.flush();
+    this.writeAll(bytes);
+  }
   flush(): void {
     if (this.pending === 0) return;
     const buf = Buffer.from(this.parts.join(""), "latin1");
     this.parts = [];
     this.pending = 0;
+    this.writeAll(buf);
+  }
+  private writeAll(buf: Uint8Array): void {
     let off = 0;
     while (off < buf.length) {
       try {

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
-import { ProcFormatError, parseMaps, parseSmaps } from "../process/proc-maps.js";
-import { defaultPmapOptions, type PmapOptions, renderPmap } from "../render/pmap.js";
-import type { CommandIO } from "./io.js";
+import { ProcFormatError, parseMaps, smapsEntries } from "../process/proc-maps.js";
+import { parseSmapsTable } from "../process/smaps-table.js";
+import { defaultPmapOptions, type PmapOptions, renderPmap, renderPmapExtended } from "../render/pmap.js";
+import { type CommandIO, readUnsized } from "./io.js";
 
 const USAGE = `
 Usage:
@@ -28,14 +28,17 @@ Options:
 For more details see pmap(1).
 `;
 
-/** Reads a /proc file as a byte string; undefined when the process is gone or unreadable. */
-function readProc(path: string): string | undefined {
+/** Reads a /proc file; undefined when the process is gone or unreadable. */
+function readProcBytes(path: string): Buffer | undefined {
   try {
-    return readFileSync(path).toString("latin1");
+    return readUnsized(path);
   } catch {
     return undefined;
   }
 }
+
+/** A /proc file as a byte string. */
+const readProc = (path: string): string | undefined => readProcBytes(path)?.toString("latin1");
 
 /** cmdline with NULs as spaces, `[comm]` for kernel threads (what procps' PIDS_CMDLINE gives). */
 function commandOf(pid: number): string | undefined {
@@ -147,15 +150,20 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     found++;
     const smaps = opts.mode !== "default" && opts.mode !== "d";
     const file = `/proc/${pid}/${smaps ? "smaps" : "maps"}`;
-    const text = readProc(file);
-    if (text === undefined) {
+    const bytes = readProcBytes(file);
+    if (bytes === undefined) {
       io.stdout.write(`${pid}:   ${command}\n`);
       status |= 1;
       continue;
     }
     try {
-      const entries = smaps ? parseSmaps(text, file) : parseMaps(text, file);
-      renderPmap({ pid, command, startStack: startStackOf(pid) }, entries, opts, io.stdout);
+      const proc = { pid, command, startStack: startStackOf(pid) };
+      if (!smaps) renderPmap(proc, parseMaps(bytes.toString("latin1"), file), opts, io.stdout);
+      else {
+        const table = parseSmapsTable(bytes, file);
+        if (opts.mode === "x") renderPmap(proc, smapsEntries(table), opts, io.stdout);
+        else renderPmapExtended(proc, table, opts, io.stdout);
+      }
     } catch (e) {
       if (!(e instanceof ProcFormatError)) throw e;
       io.stderr.write(`pmap: ${e.file} line ${e.lineNumber}: ${e.message}\n`);

@@ -1,3 +1,21 @@
+import { latin1 } from "../elf/strings.js";
+import {
+  MARK_DASH,
+  MARK_DEVICE,
+  MARK_END,
+  MARK_INODE,
+  MARK_LINE,
+  MARK_OFFSET,
+  MARK_PATH,
+  MARK_PERMS,
+  MARKS,
+  markMapsLine,
+  ProcFormatError,
+  parseSmapsTable,
+  type SmapsTable,
+  stringBytes,
+} from "./smaps-table.js";
+
 /**
  * Parsers for /proc/PID/maps and /proc/PID/smaps text (Documentation/filesystems/proc.rst). Pure: the
  * CLI reads the files. Text is a byte string (Latin-1), as paths are bytes.
@@ -46,37 +64,53 @@ export function hasField(e: SmapsEntry, name: string): boolean {
   return e.names.includes(name);
 }
 
-const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) ([0-9a-f]+):([0-9a-f]+) (\d+)(?: +(.*))?$/;
+export { ProcFormatError };
 
-export class ProcFormatError extends Error {
-  override readonly name = "ProcFormatError";
-  constructor(
-    readonly file: string,
-    readonly lineNumber: number,
-    message: string,
-  ) {
-    super(message);
-  }
+/** The MapsEntry of mapping i of a table (its line decoded; the table keeps only positions). */
+export function mapsEntryAt(t: SmapsTable, i: number): MapsEntry {
+  const m = t.marks;
+  const at = i * MARKS;
+  const base = m[at + MARK_LINE]!;
+  const line = latin1(t.bytes, base, m[at + MARK_END]!);
+  const col = (mark: number, next: number): string =>
+    line.slice(m[at + mark]! - base, m[at + next]! - base - 1);
+  const startText = line.slice(0, m[at + MARK_DASH]! - base);
+  const devText = col(MARK_DEVICE, MARK_INODE);
+  const colon = devText.indexOf(":");
+  const inodeText = /^\d+/.exec(line.slice(m[at + MARK_INODE]! - base))![0];
+  const offsetText = col(MARK_OFFSET, MARK_DEVICE);
+  return {
+    start: BigInt(`0x${startText}`),
+    end: BigInt(`0x${col(MARK_DASH, MARK_PERMS).slice(1)}`),
+    startText,
+    perms: col(MARK_PERMS, MARK_OFFSET),
+    offset: BigInt(`0x${offsetText}`),
+    offsetText,
+    devMajor: Number.parseInt(devText.slice(0, colon), 16),
+    devMinor: Number.parseInt(devText.slice(colon + 1), 16),
+    devText,
+    inode: BigInt(inodeText),
+    inodeText,
+    path: line.slice(m[at + MARK_PATH]! - base),
+    line,
+  };
 }
 
 export function parseMapsLine(line: string): MapsEntry | undefined {
-  const m = MAPS_LINE.exec(line);
-  if (!m) return undefined;
-  return {
-    start: BigInt(`0x${m[1]}`),
-    end: BigInt(`0x${m[2]}`),
-    startText: m[1]!,
-    perms: m[3]!,
-    offset: BigInt(`0x${m[4]}`),
-    offsetText: m[4]!,
-    devMajor: Number.parseInt(m[5]!, 16),
-    devMinor: Number.parseInt(m[6]!, 16),
-    devText: `${m[5]}:${m[6]}`,
-    inode: BigInt(m[7]!),
-    inodeText: m[7]!,
-    path: m[8] ?? "",
-    line,
+  const bytes = stringBytes(line);
+  const marks = new Int32Array(MARKS);
+  if (!markMapsLine(bytes, 0, bytes.length, marks, 0)) return undefined;
+  const table: SmapsTable = {
+    bytes,
+    count: 1,
+    marks,
+    schemas: [[]],
+    schemaOf: new Int32Array(1),
+    valueBase: new Int32Array(1),
+    values: new Float64Array(0),
+    vmFlags: new Int32Array([-1, -1]),
   };
+  return mapsEntryAt(table, 0);
 }
 
 function lines(text: string): string[] {
@@ -93,70 +127,23 @@ export function parseMaps(text: string, file = "maps"): MapsEntry[] {
   });
 }
 
-const isKeyStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-
-/**
- * Parses smaps text in place, by positions: a process with 10,000 mappings has 250,000 field lines,
- * and a string or an object per line would keep the garbage collector busier than the parsing.
- */
+/** smaps text (a byte string) as one SmapsEntry per mapping; see parseSmapsTable for the fast path. */
 export function parseSmaps(text: string, file = "smaps"): SmapsEntry[] {
+  return smapsEntries(parseSmapsTable(stringBytes(text), file));
+}
+
+export function smapsEntries(t: SmapsTable): SmapsEntry[] {
   const out: SmapsEntry[] = [];
-  let current: SmapsEntry | undefined;
-  let names: string[] = [];
-  let previous: readonly string[] = [];
-  const finish = (): void => {
-    if (!current) return;
-    // Share the previous mapping's name list when it is the same (it nearly always is).
-    const same = names.length === previous.length && names.every((n, k) => n === previous[k]);
-    current.names = same ? previous : names;
-    previous = current.names;
-  };
-  let lineNumber = 0;
-  for (let pos = 0; pos < text.length; ) {
-    let end = text.indexOf("\n", pos);
-    if (end < 0) end = text.length;
-    lineNumber++;
-    if (current && isKeyStart(text.charCodeAt(pos))) {
-      if (text.startsWith("VmFlags:", pos)) {
-        current.vmFlags = text.slice(pos + 8, end).trim();
-        pos = end + 1;
-        continue;
-      }
-      // Most lines repeat the previous mapping's key at the same position: compare without slicing.
-      const expected = previous[names.length];
-      const colon =
-        expected !== undefined &&
-        text.startsWith(expected, pos) &&
-        text.charCodeAt(pos + expected.length) === 58
-          ? pos + expected.length
-          : text.indexOf(":", pos);
-      if (colon > pos && colon < end) {
-        let i = colon + 1;
-        while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
-        const digits = i;
-        let value = 0;
-        for (let c = text.charCodeAt(i); i < end && c >= 48 && c <= 57; c = text.charCodeAt(++i))
-          value = value * 10 + (c - 48);
-        if (i > digits && (i === end || (end - i === 3 && text.startsWith(" kB", i)))) {
-          names.push(
-            expected !== undefined && colon === pos + expected.length ? expected : text.slice(pos, colon),
-          );
-          current.values.push(value);
-          pos = end + 1;
-          continue;
-        }
-      }
-    }
-    const line = text.slice(pos, end);
-    const entry = parseMapsLine(line);
-    if (!entry)
-      throw new ProcFormatError(file, lineNumber, `unrecognised smaps line: ${JSON.stringify(line)}`);
-    finish();
-    names = [];
-    current = { ...entry, names, values: [], vmFlags: undefined };
-    out.push(current);
-    pos = end + 1;
+  for (let i = 0; i < t.count; i++) {
+    const names = t.schemas[t.schemaOf[i]!]!;
+    const base = t.valueBase[i]!;
+    const flags = t.vmFlags[i * 2]!;
+    out.push({
+      ...mapsEntryAt(t, i),
+      names,
+      values: Array.from(t.values.subarray(base, base + names.length)),
+      vmFlags: flags < 0 ? undefined : latin1(t.bytes, flags, t.vmFlags[i * 2 + 1]!),
+    });
   }
-  finish();
   return out;
 }

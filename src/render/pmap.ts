@@ -1,4 +1,17 @@
 import { fieldValue, type MapsEntry, type SmapsEntry } from "../process/proc-maps.js";
+import {
+  MARK_DASH,
+  MARK_DEVICE,
+  MARK_END,
+  MARK_INODE,
+  MARK_LINE,
+  MARK_OFFSET,
+  MARK_PATH,
+  MARK_PERMS,
+  MARKS,
+  type SmapsTable,
+} from "../process/smaps-table.js";
+import { ByteWriter, decimalDigits } from "./byte-writer.js";
 import type { Output } from "./output.js";
 
 /** procps-ng pmap 4.0.2's output formats (src/pmap.c), for one process. */
@@ -90,9 +103,6 @@ function mappingName(e: MapsEntry, line: string, proc: PmapProcess, opts: PmapOp
   return proc.startStack >= e.start && proc.startStack <= e.start + len ? "  [ stack ]" : "  [ anon ]";
 }
 
-const inRange = (e: MapsEntry, o: PmapOptions): boolean =>
-  !(e.end - 1n < o.rangeLow || o.rangeHigh < e.start);
-
 /** Permissions as pmap shows them: private `p` becomes `-`, and a fifth column that is always `-`. */
 const pmapPerms = (perms: string): string => `${perms.slice(0, 3)}${perms[3] === "p" ? "-" : perms[3]}-`;
 
@@ -104,8 +114,7 @@ export function renderPmap(
   pointerBytes: 4 | 8 = 8,
 ): void {
   const parts: string[] = [`${proc.pid}:   ${proc.command}\n`];
-  if (opts.mode === "X" || opts.mode === "XX") renderExtended(entries as SmapsEntry[], opts, parts);
-  else renderClassic(proc, entries, opts, parts, pointerBytes);
+  renderClassic(proc, entries, opts, parts, pointerBytes);
   out.write(parts.join(""));
 }
 
@@ -201,16 +210,6 @@ function renderClassic(
   }
 }
 
-/** Decimal digits of a non-negative integer, without making its string. */
-function digits(v: number): number {
-  let n = 1;
-  while (v >= 10) {
-    v = Math.floor(v / 10);
-    n++;
-  }
-  return n;
-}
-
 /** Fields -X leaves out (pmap's is_unimportant); -XX shows everything, VmFlags included. */
 const UNIMPORTANT = new Set([
   "AnonHugePages",
@@ -223,9 +222,33 @@ const UNIMPORTANT = new Set([
   "VmFlags",
 ]);
 
-function renderExtended(entries: SmapsEntry[], opts: PmapOptions, parts: string[]): void {
+/** print_extended_maps reads the mapping's description with %127[^\n]. */
+const DESCRIPTION_MAX = 127;
+const SLASH = 47;
+
+/**
+ * pmap -X and -XX: smaps columns copied from the file's bytes, numbers right-aligned to the widest
+ * value or total. pmap reads smaps twice, once to measure the columns and once to print; so do we.
+ * procps 4.0.2 applies no -A range to these formats (checked against /usr/bin/pmap): neither do we.
+ */
+export function renderPmapExtended(proc: PmapProcess, t: SmapsTable, opts: PmapOptions, out: Output): void {
+  const w = new ByteWriter(t.count * 160 + 4096);
+  w.text(`${proc.pid}:   ${proc.command}\n`);
   const enabled = (name: string): boolean => opts.mode === "XX" || !UNIMPORTANT.has(name);
-  // First pass: widths (pmap reads the file twice: once to measure, once to print).
+  const { bytes, marks, values, valueBase, vmFlags } = t;
+  const span = (i: number, from: number, to: number): number =>
+    marks[i * MARKS + to]! - marks[i * MARKS + from]! - 1;
+  // The kernel prints the same fields in the same order for every mapping: pick the shown ones once,
+  // from the first mapping, and take each mapping's values by position (as pmap does).
+  const names = t.count > 0 ? t.schemas[t.schemaOf[0]!]! : [];
+  const shown: number[] = [];
+  names.forEach((name, k) => {
+    if (enabled(name)) shown.push(k);
+  });
+  const widths = shown.map((k) => (opts.quiet ? 0 : names[k]!.length));
+  const totals = shown.map(() => 0);
+  const fieldCount = (i: number): number => t.schemas[t.schemaOf[i]!]!.length;
+
   let w1 = 0;
   let w2 = 0;
   let w3 = 0;
@@ -233,66 +256,109 @@ function renderExtended(entries: SmapsEntry[], opts: PmapOptions, parts: string[
   let w5 = 0;
   let wv = 0;
   let hasVmFlags = false;
-  const columns: { name: string; width: number; total: number }[] = [];
-  // The kernel prints the same fields in the same order for every mapping: pick the shown ones once.
-  const shown: number[] = [];
-  const first = entries[0];
-  if (first) {
-    first.names.forEach((name, i) => {
-      if (!enabled(name)) return;
-      shown.push(i);
-      columns.push({ name, width: opts.quiet ? 0 : name.length, total: 0 });
-    });
-  }
-  for (const e of entries) {
-    if (e.startText.length > w1) w1 = e.startText.length;
-    if (e.perms.length > w2) w2 = e.perms.length;
-    if (e.offsetText.length > w3) w3 = e.offsetText.length;
-    if (e.devText.length > w4) w4 = e.devText.length;
-    if (e.inodeText.length > w5) w5 = e.inodeText.length;
-    if (inRange(e, opts)) {
-      for (let c = 0; c < shown.length; c++) {
-        const value = e.values[shown[c]!];
-        if (value === undefined) continue;
-        const col = columns[c]!;
-        col.total += value;
-        if (opts.quiet && digits(value) > col.width) col.width = digits(value);
-      }
+  for (let i = 0; i < t.count; i++) {
+    const at = i * MARKS;
+    w1 = Math.max(w1, marks[at + MARK_DASH]! - marks[at + MARK_LINE]!);
+    w2 = Math.max(w2, span(i, MARK_PERMS, MARK_OFFSET));
+    w3 = Math.max(w3, span(i, MARK_OFFSET, MARK_DEVICE));
+    w4 = Math.max(w4, span(i, MARK_DEVICE, MARK_INODE));
+    w5 = Math.max(w5, inodeEnd(t, i) - marks[at + MARK_INODE]!);
+    const base = valueBase[i]!;
+    const have = fieldCount(i);
+    for (let c = 0; c < shown.length; c++) {
+      if (shown[c]! >= have) continue;
+      const value = values[base + shown[c]!]!;
+      totals[c]! += value;
+      if (opts.quiet) widths[c] = Math.max(widths[c]!, decimalDigits(value));
     }
-    if (e.vmFlags !== undefined) {
+    if (vmFlags[i * 2]! >= 0) {
       hasVmFlags = true;
-      if (e.vmFlags.length > wv) wv = e.vmFlags.length;
+      wv = Math.max(wv, vmFlags[i * 2 + 1]! - vmFlags[i * 2]!);
     }
   }
-  if (!opts.quiet) for (const c of columns) c.width = Math.max(c.width, c.total.toString().length);
+  if (!opts.quiet)
+    for (let c = 0; c < shown.length; c++) widths[c] = Math.max(widths[c]!, decimalDigits(totals[c]!));
   const showVmFlags = hasVmFlags && enabled("VmFlags");
   if (!opts.quiet) {
-    w1 = justify(parts, "Address", w1, true);
-    w2 = justify(parts, "Perm", w2, true);
-    w3 = justify(parts, "Offset", w3, true);
-    w4 = justify(parts, "Device", w4, true);
-    w5 = justify(parts, "Inode", w5, true);
-    for (const c of columns) justify(parts, c.name, c.width, true);
-    if (showVmFlags) wv = justify(parts, "VmFlags", wv, true);
-    justify(parts, "Mapping", 0, false);
+    const heading = (text: string, width: number): number => {
+      const used = Math.max(width, text.length);
+      w.spaces(used - text.length);
+      w.text(`${text} `);
+      return used;
+    };
+    w1 = heading("Address", w1);
+    w2 = heading("Perm", w2);
+    w3 = heading("Offset", w3);
+    w4 = heading("Device", w4);
+    w5 = heading("Inode", w5);
+    shown.forEach((k, c) => {
+      heading(names[k]!, widths[c]!);
+    });
+    if (showVmFlags) wv = heading("VmFlags", wv);
+    w.text("Mapping\n");
   }
-  for (const e of entries) {
-    if (!inRange(e, opts)) continue;
-    let row = `${right(e.startText, w1)} ${right(e.perms, w2)} ${right(e.offsetText, w3)} ${right(e.devText, w4)} ${right(e.inodeText, w5)}`;
-    for (let c = 0; c < shown.length; c++)
-      row += ` ${right(String(e.values[shown[c]!] ?? ""), columns[c]!.width)}`;
-    if (showVmFlags) row += ` ${right(e.vmFlags ?? "", wv)}`;
-    // print_extended_maps reads the description with %127[^\n] and does not clean it.
-    const desc = e.path.slice(0, 127);
-    const slash = desc.lastIndexOf("/");
-    row += ` ${opts.showPath || slash < 0 ? desc : desc.slice(slash + 1)}`;
-    parts.push(`${row}\n`);
+  let rowBytes = w1 + w2 + w3 + w4 + w5 + wv + DESCRIPTION_MAX + 16;
+  for (const width of widths) rowBytes += width + 1;
+  for (let i = 0; i < t.count; i++) {
+    const at = i * MARKS;
+    w.reserve(rowBytes);
+    w.copyRight(bytes, marks[at + MARK_LINE]!, marks[at + MARK_DASH]!, w1);
+    w.byte(32);
+    w.copyRight(bytes, marks[at + MARK_PERMS]!, marks[at + MARK_OFFSET]! - 1, w2);
+    w.byte(32);
+    w.copyRight(bytes, marks[at + MARK_OFFSET]!, marks[at + MARK_DEVICE]! - 1, w3);
+    w.byte(32);
+    w.copyRight(bytes, marks[at + MARK_DEVICE]!, marks[at + MARK_INODE]! - 1, w4);
+    w.byte(32);
+    w.copyRight(bytes, marks[at + MARK_INODE]!, inodeEnd(t, i), w5);
+    const base = valueBase[i]!;
+    const have = fieldCount(i);
+    for (let c = 0; c < shown.length; c++) {
+      w.byte(32);
+      if (shown[c]! < have) w.numberRight(values[base + shown[c]!]!, widths[c]!);
+      else w.spaces(widths[c]!);
+    }
+    if (showVmFlags) {
+      w.byte(32);
+      const from = vmFlags[i * 2]!;
+      if (from >= 0) w.copyRight(bytes, from, vmFlags[i * 2 + 1]!, wv);
+      else w.spaces(wv);
+    }
+    w.byte(32);
+    // The description is not cleaned; without -p only its last path component is shown.
+    const path = marks[at + MARK_PATH]!;
+    const end = Math.min(marks[at + MARK_END]!, path + DESCRIPTION_MAX);
+    let from = path;
+    if (!opts.showPath)
+      for (let p = end - 1; p >= path; p--)
+        if (bytes[p] === SLASH) {
+          from = p + 1;
+          break;
+        }
+    w.copy(bytes, from, end);
+    w.byte(10);
   }
-  if (opts.quiet || columns.length === 0) return;
-  const gap = " ".repeat(w1 + w2 + w3 + w4 + w5 + 5);
-  parts.push(gap);
-  for (const c of columns) parts.push(`${"=".repeat(c.width)} `);
-  parts.push(`\n${gap}`);
-  for (const c of columns) parts.push(`${right(c.total.toString(), c.width)} `);
-  parts.push("KB \n");
+  if (!opts.quiet && shown.length > 0) {
+    const gap = w1 + w2 + w3 + w4 + w5 + 5;
+    w.spaces(gap);
+    for (const width of widths) {
+      w.repeat(61, width); // '='
+      w.byte(32);
+    }
+    w.byte(10);
+    w.spaces(gap);
+    for (let c = 0; c < shown.length; c++) {
+      w.numberRight(totals[c]!, widths[c]!);
+      w.byte(32);
+    }
+    w.text("KB \n");
+  }
+  w.flushTo(out);
+}
+
+/** Where the inode number ends (the digits after MARK_INODE). */
+function inodeEnd(t: SmapsTable, i: number): number {
+  let p = t.marks[i * MARKS + MARK_INODE]!;
+  while (t.bytes[p]! >= 48 && t.bytes[p]! <= 57) p++;
+  return p;
 }
