@@ -74,15 +74,19 @@ for (const flags of [
   ["-X", "-A", "7f0000000000,7fffffffffff"],
   ["-x", "-A", "7f0000000000,7fffffffffff"],
   ["-XX", "-q", "-A", "7f0000000000"],
+  // Several PIDs: -X keeps its columns and totals from one to the next ("PID" is the stopped process).
+  ["-X", "PID", "1"],
+  ["-XX", "-q", "PID"],
 ]) {
   test(`pmap ${flags.join(" ")} matches procps on a stopped process`, { skip: !hasPmap }, async () => {
     const pid = String(child!.pid);
+    const argv = flags.map((f) => (f === "PID" ? pid : f));
     // PSS changes when other processes map or unmap the same libraries: retry a few times.
     let last: [string, string] = ["", ""];
     for (let attempt = 0; attempt < 5; attempt++) {
-      const a = theirs([...flags, pid]);
+      const a = theirs([...argv, pid]);
       // Run ours as its own process too, so both see the same number of processes sharing libc (PSS).
-      const b = theirs([...flags, pid], [process.execPath, "bin/anatomy.js", "pmap"]);
+      const b = theirs([...argv, pid], [process.execPath, "bin/anatomy.js", "pmap"]);
       if (a.out === b.out && a.status === b.status) return;
       last = [a.out, b.out];
     }

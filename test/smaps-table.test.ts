@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { mapsEntryAt, parseSmaps } from "../src/process/proc-maps.js";
 import { ProcFormatError, parseSmapsTable, stringBytes } from "../src/process/smaps-table.js";
 import { StringOutput } from "../src/render/output.js";
-import { defaultPmapOptions, renderPmapExtended } from "../src/render/pmap.js";
+import { defaultPmapOptions, newExtendedRun, renderPmapExtended } from "../src/render/pmap.js";
 
 const HEAD_A = "7f0000000000-7f0000002000 r--p 00001000 fe:01 1234   /usr/lib/a b.so (deleted)";
 const HEAD_B = "7f0000002000-7f0000003000 rw-p 00000000 00:00 0 ";
@@ -67,7 +67,8 @@ test("smaps table: a line that is neither a field nor a mapping names its line n
 });
 
 test("pmap -X from a table: columns from the first mapping's fields, totals, no -A range", () => {
-  // The kernel prints the same fields for every mapping; one that has fewer leaves its columns blank.
+  // The kernel prints the same fields for every mapping; for one that has fewer, pmap prints the
+  // previous mapping's values in the columns left over (its list keeps the last value read).
   const text = SMAPS.replace("Swap:                  3 kB\nTHPeligible:           0\n", "");
   const out = new StringOutput();
   const opts = { ...defaultPmapOptions(), mode: "X" as const, rangeLow: 0x7f0000002000n };
@@ -83,10 +84,58 @@ test("pmap -X from a table: columns from the first mapping's fields, totals, no 
       "7:   demo",
       "         Address Perm   Offset Device Inode Size Rss THPeligible Mapping",
       "    7f0000000000 r--p 00001000  fe:01  1234    8   4           1 a b.so (deleted)",
-      "    7f0000002000 rw-p 00000000  00:00     0    4  12             ",
+      "    7f0000002000 rw-p 00000000  00:00     0    4  12           1 ",
       "ffffffffff600000 r--p 00001000  fe:01  1234    4   0           0 a b.so (deleted)",
       "                                            ==== === =========== ",
       "                                              16  16           1 KB ",
+      "",
+    ].join("\n"),
+  );
+});
+
+test("pmap -X: a process without mappings (a kernel thread) prints no header; later PIDs add to the totals", () => {
+  const out = new StringOutput();
+  const opts = { ...defaultPmapOptions(), mode: "X" as const };
+  const run = newExtendedRun();
+  const one = "7f0000000000-7f0000001000 r--p 00000000 00:00 0 \nSize:   4 kB\nRss:  1234 kB\n";
+  renderPmapExtended(
+    { pid: 2, command: "[kthreadd]", startStack: 0n },
+    parseSmapsTable(new Uint8Array()),
+    opts,
+    out,
+    undefined,
+    run,
+  );
+  renderPmapExtended(
+    { pid: 3, command: "a", startStack: 0n },
+    parseSmapsTable(stringBytes(one)),
+    opts,
+    out,
+    undefined,
+    run,
+  );
+  renderPmapExtended(
+    { pid: 4, command: "b", startStack: 0n },
+    parseSmapsTable(stringBytes(one)),
+    opts,
+    out,
+    undefined,
+    run,
+  );
+  assert.equal(
+    out.toString(),
+    [
+      "2:   [kthreadd]",
+      "3:   a",
+      "     Address Perm   Offset Device Inode Size  Rss Mapping",
+      "7f0000000000 r--p 00000000  00:00     0    4 1234 ",
+      "                                        ==== ==== ",
+      "                                           4 1234 KB ",
+      "4:   b",
+      "     Address Perm   Offset Device Inode Size  Rss Mapping",
+      "7f0000000000 r--p 00000000  00:00     0    4 1234 ",
+      "                                        ==== ==== ",
+      "                                           8 2468 KB ",
       "",
     ].join("\n"),
   );

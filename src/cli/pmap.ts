@@ -1,7 +1,17 @@
 import { ProcFormatError, parseMaps, smapsEntries } from "../process/proc-maps.js";
 import { parseSmapsTable } from "../process/smaps-table.js";
-import { defaultPmapOptions, type PmapOptions, renderPmap, renderPmapExtended } from "../render/pmap.js";
+import {
+  defaultPmapOptions,
+  extendedFields,
+  InconsistentSmapsError,
+  newExtendedRun,
+  type PmapOptions,
+  renderPmap,
+  renderPmapExtended,
+} from "../render/pmap.js";
+import { type PmapRc, renderPmapRc } from "../render/pmap-rc.js";
 import { type CommandIO, readUnsized } from "./io.js";
+import { createPmapRc, readPmapRc } from "./pmap-rc.js";
 
 const USAGE = `
 Usage:
@@ -61,9 +71,12 @@ function startStackOf(pid: number): bigint {
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
   const opts: PmapOptions = defaultPmapOptions();
-  const pids: number[] = [];
+  // procps counts each of these once, however often it is given (-x -x is fine, -x -d is not).
+  const flag = { c: false, C: false, d: false, n: false, N: false, x: false };
+  /** -C FILE / -N FILE (the last one given). */
+  let rcFile: string | undefined;
+  const operands: string[] = [];
   let xCount = 0;
-  let exclusive = 0;
   const usage = (): number => {
     io.stderr.write(USAGE);
     return 1;
@@ -72,18 +85,36 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg.startsWith("--")) {
-      const [name, value] = arg.slice(2).split("=", 2) as [string, string | undefined];
+      // --name=value: the value is everything after the first '=' (a file name may hold more).
+      const eq = arg.indexOf("=");
+      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      const value = eq < 0 ? undefined : arg.slice(eq + 1);
       if (name === "extended") {
         opts.mode = "x";
-        exclusive++;
+        flag.x = true;
       } else if (name === "device") {
         opts.mode = "d";
-        exclusive++;
+        flag.d = true;
       } else if (name === "quiet") opts.quiet = true;
       else if (name === "show-path") opts.showPath = true;
       else if (name === "range") {
         if (!setRange(opts, value ?? args[++i] ?? ""))
           return fail(io, `failed to parse argument: '${value}'`);
+      } else if (name === "read-rc" || name === "create-rc") {
+        if (value !== undefined) {
+          io.stderr.write(`pmap: option '--${name}' doesn't allow an argument\n`);
+          return usage();
+        }
+        if (name === "read-rc") flag.c = true;
+        else flag.n = true;
+      } else if (name === "read-rc-from" || name === "create-rc-to") {
+        rcFile = value ?? args[++i];
+        if (rcFile === undefined) {
+          io.stderr.write(`pmap: option '--${name}' requires an argument\n`);
+          return usage();
+        }
+        if (name === "read-rc-from") flag.C = true;
+        else flag.N = true;
       } else if (name === "help") {
         io.stdout.write(USAGE);
         return 0;
@@ -101,17 +132,28 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         const c = arg[j]!;
         if (c === "x") {
           opts.mode = "x";
-          exclusive++;
+          flag.x = true;
         } else if (c === "X") xCount++;
         else if (c === "d") {
           opts.mode = "d";
-          exclusive++;
+          flag.d = true;
         } else if (c === "q") opts.quiet = true;
         else if (c === "p") opts.showPath = true;
+        else if (c === "c") flag.c = true;
+        else if (c === "n") flag.n = true;
         else if (c === "r") io.stderr.write("pmap: option -r is ignored as SunOS compatibility\n");
         else if (c === "A") {
           const v = j + 1 < arg.length ? arg.slice(j + 1) : (args[++i] ?? "");
           if (!setRange(opts, v)) return fail(io, `failed to parse argument: '${v}'`);
+          break;
+        } else if (c === "C" || c === "N") {
+          // The file is the rest of this word, else the next argument.
+          rcFile = j + 1 < arg.length ? arg.slice(j + 1) : args[++i];
+          if (rcFile === undefined) {
+            io.stderr.write(`pmap: option requires an argument -- '${c}'\n`);
+            return usage();
+          }
+          flag[c] = true;
           break;
         } else if (c === "h") {
           io.stdout.write(USAGE);
@@ -126,6 +168,26 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       }
       continue;
     }
+    operands.push(arg);
+  }
+  if (xCount > 0) opts.mode = xCount > 1 ? "XX" : "X";
+  // The order of main()'s checks in procps 4.0.2 src/pmap.c.
+  const exclusive = Object.values(flag).filter(Boolean).length + (xCount > 0 ? 1 : 0);
+  if (exclusive > 1) return fail(io, "options -c, -C, -d, -n, -N, -x, -X are mutually exclusive");
+  const create = flag.n || flag.N;
+  if (create && (opts.quiet || opts.showPath))
+    return fail(io, "options -p, -q are mutually exclusive with -n, -N");
+  if (create && operands.length > 0) return fail(io, "too many arguments");
+  if (create) return createPmapRc(io, flag.N ? rcFile : undefined);
+  if (operands.length === 0) return fail(io, "argument missing");
+  // -c / -C: the rc is read (its warnings printed) before the PIDs are looked at.
+  let rc: PmapRc | undefined;
+  if (flag.c || flag.C) {
+    rc = readPmapRc(io, flag.C ? rcFile : undefined);
+    if (rc === undefined) return 1;
+  }
+  const pids: number[] = [];
+  for (const arg of operands) {
     const text = arg.startsWith("/proc/") ? arg.slice(6) : arg;
     if (arg.startsWith("/proc/") && !/^[0-9]/.test(text)) continue;
     if (!/^[0-9]+$/.test(text)) return usage();
@@ -133,22 +195,21 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     if (pid < 1 || pid > 0x7fffffff) return usage();
     pids.push(pid);
   }
-  if (xCount > 0) {
-    opts.mode = xCount > 1 ? "XX" : "X";
-    exclusive++;
-  }
-  if (exclusive > 1) return fail(io, "options -c, -C, -d, -f, -n, -N, -x, -X are mutually exclusive");
-  if (pids.length === 0) return fail(io, "argument missing");
+  // procps_pids_select fails when every operand was a /proc/NAME it skipped.
+  if (pids.length === 0) return fail(io, "library failed pids statistics");
   const locale = io.env.LC_ALL || io.env.LC_CTYPE || io.env.LANG || "";
   opts.utf8Locale = /utf-?8/i.test(locale);
 
   let status = 0;
   let found = 0;
+  // pmap 4.0.2 keeps the -X/-XX/-c columns and their totals from one PID to the next.
+  const extendedRun = newExtendedRun();
+  const enabled = extendedFields(opts.mode === "XX" ? "XX" : "X");
   for (const pid of pids) {
     const command = commandOf(pid);
     if (command === undefined) continue; // procps skips processes it cannot find
     found++;
-    const smaps = opts.mode !== "default" && opts.mode !== "d";
+    const smaps = rc !== undefined || (opts.mode !== "default" && opts.mode !== "d");
     const file = `/proc/${pid}/${smaps ? "smaps" : "maps"}`;
     const bytes = readProcBytes(file);
     if (bytes === undefined) {
@@ -161,10 +222,12 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       if (!smaps) renderPmap(proc, parseMaps(bytes.toString("latin1"), file), opts, io.stdout);
       else {
         const table = parseSmapsTable(bytes, file);
-        if (opts.mode === "x") renderPmap(proc, smapsEntries(table), opts, io.stdout);
-        else renderPmapExtended(proc, table, opts, io.stdout);
+        if (rc) renderPmapRc(proc, table, rc, opts, io.stdout, extendedRun);
+        else if (opts.mode === "x") renderPmap(proc, smapsEntries(table), opts, io.stdout);
+        else renderPmapExtended(proc, table, opts, io.stdout, enabled, extendedRun);
       }
     } catch (e) {
+      if (e instanceof InconsistentSmapsError) return fail(io, e.message); // procps exits there
       if (!(e instanceof ProcFormatError)) throw e;
       io.stderr.write(`pmap: ${e.file} line ${e.lineNumber}: ${e.message}\n`);
       status |= 1;

@@ -1,3 +1,4 @@
+import { latin1 } from "../elf/strings.js";
 import { fieldValue, type MapsEntry, type SmapsEntry } from "../process/proc-maps.js";
 import {
   MARK_DASH,
@@ -222,32 +223,85 @@ const UNIMPORTANT = new Set([
   "VmFlags",
 ]);
 
+/**
+ * pmap's is_enabled for -X and -XX; -c/-C pass the rc file's entries instead. It answers for smaps
+ * fields and for the Perm, Offset, Device, Inode, VmFlags and Mapping columns (Address always shows).
+ */
+export const extendedFields = (mode: "X" | "XX"): ((name: string) => boolean) =>
+  mode === "XX" ? () => true : (name) => !UNIMPORTANT.has(name);
+
+/** One shown smaps field: print_extended_maps' listnode. */
+interface ExtendedColumn {
+  name: string;
+  width: number;
+  total: number;
+  /** The last value read for it (NaN before any): a mapping without the field prints the previous one. */
+  value: number;
+}
+
+/**
+ * What procps 4.0.2 keeps from one PID to the next in one command: the column list (built from the
+ * first mapping that has fields), widths that only grow, and totals that are never reset (a second
+ * PID's footer includes the first's). Pass the same run for every PID.
+ */
+export interface ExtendedRun {
+  columns: ExtendedColumn[];
+}
+
+export const newExtendedRun = (): ExtendedRun => ({ columns: [] });
+
+/** smaps held a mapping whose fields differ from the first one's (pmap stops there). */
+export class InconsistentSmapsError extends Error {
+  override readonly name = "InconsistentSmapsError";
+}
+
 /** print_extended_maps reads the mapping's description with %127[^\n]. */
 const DESCRIPTION_MAX = 127;
 const SLASH = 47;
 
 /**
- * pmap -X and -XX: smaps columns copied from the file's bytes, numbers right-aligned to the widest
- * value or total. pmap reads smaps twice, once to measure the columns and once to print; so do we.
- * procps 4.0.2 applies no -A range to these formats (checked against /usr/bin/pmap): neither do we.
+ * pmap -X, -XX and -c/-C (print_extended_maps): smaps columns copied from the file's bytes, numbers
+ * right-aligned to the widest value or total. pmap reads smaps twice, once to measure the columns
+ * and once to print; so do we. procps 4.0.2 applies no -A range here (checked against /usr/bin/pmap).
  */
-export function renderPmapExtended(proc: PmapProcess, t: SmapsTable, opts: PmapOptions, out: Output): void {
+export function renderPmapExtended(
+  proc: PmapProcess,
+  t: SmapsTable,
+  opts: PmapOptions,
+  out: Output,
+  enabled: (name: string) => boolean = extendedFields(opts.mode === "XX" ? "XX" : "X"),
+  run: ExtendedRun = newExtendedRun(),
+): void {
   const w = new ByteWriter(t.count * 160 + 4096);
   w.text(`${proc.pid}:   ${proc.command}\n`);
-  const enabled = (name: string): boolean => opts.mode === "XX" || !UNIMPORTANT.has(name);
   const { bytes, marks, values, valueBase, vmFlags } = t;
+  const columns = run.columns;
   const span = (i: number, from: number, to: number): number =>
     marks[i * MARKS + to]! - marks[i * MARKS + from]! - 1;
-  // The kernel prints the same fields in the same order for every mapping: pick the shown ones once,
-  // from the first mapping, and take each mapping's values by position (as pmap does).
-  const names = t.count > 0 ? t.schemas[t.schemaOf[0]!]! : [];
-  const shown: number[] = [];
-  names.forEach((name, k) => {
-    if (enabled(name)) shown.push(k);
+  // Per field list (nearly always one): the positions of its shown fields, matched to the columns
+  // in order, as pmap walks its list; new columns are added while there are more shown fields.
+  const shownBySchema = t.schemas.map((names, k) => {
+    const shown: number[] = [];
+    names.forEach((name, i) => {
+      if (!enabled(name)) return;
+      const column = columns[shown.length];
+      if (!column) columns.push({ name, width: opts.quiet ? 0 : name.length, total: 0, value: Number.NaN });
+      else if (column.name !== name) {
+        const first = firstMappingOf(t, k);
+        w.flushTo(out);
+        throw new InconsistentSmapsError(
+          `ERROR: inconsistent detail field in smaps file, line:\n ${fieldLine(t, first, i)}\n`,
+        );
+      }
+      shown.push(i);
+    });
+    return shown;
   });
-  const widths = shown.map((k) => (opts.quiet ? 0 : names[k]!.length));
-  const totals = shown.map(() => 0);
-  const fieldCount = (i: number): number => t.schemas[t.schemaOf[i]!]!.length;
+  const showPerm = enabled("Perm");
+  const showOffset = enabled("Offset");
+  const showDevice = enabled("Device");
+  const showInode = enabled("Inode");
+  const showMapping = enabled("Mapping");
 
   let w1 = 0;
   let w2 = 0;
@@ -264,12 +318,12 @@ export function renderPmapExtended(proc: PmapProcess, t: SmapsTable, opts: PmapO
     w4 = Math.max(w4, span(i, MARK_DEVICE, MARK_INODE));
     w5 = Math.max(w5, inodeEnd(t, i) - marks[at + MARK_INODE]!);
     const base = valueBase[i]!;
-    const have = fieldCount(i);
+    const shown = shownBySchema[t.schemaOf[i]!]!;
     for (let c = 0; c < shown.length; c++) {
-      if (shown[c]! >= have) continue;
       const value = values[base + shown[c]!]!;
-      totals[c]! += value;
-      if (opts.quiet) widths[c] = Math.max(widths[c]!, decimalDigits(value));
+      const column = columns[c]!;
+      column.total += value;
+      if (opts.quiet) column.width = Math.max(column.width, decimalDigits(value));
     }
     if (vmFlags[i * 2]! >= 0) {
       hasVmFlags = true;
@@ -277,9 +331,10 @@ export function renderPmapExtended(proc: PmapProcess, t: SmapsTable, opts: PmapO
     }
   }
   if (!opts.quiet)
-    for (let c = 0; c < shown.length; c++) widths[c] = Math.max(widths[c]!, decimalDigits(totals[c]!));
+    for (const column of columns) column.width = Math.max(column.width, decimalDigits(column.total));
   const showVmFlags = hasVmFlags && enabled("VmFlags");
-  if (!opts.quiet) {
+  // The header is printed with the first mapping: a process without mappings has none.
+  if (!opts.quiet && t.count > 0) {
     const heading = (text: string, width: number): number => {
       const used = Math.max(width, text.length);
       w.spaces(used - text.length);
@@ -287,36 +342,43 @@ export function renderPmapExtended(proc: PmapProcess, t: SmapsTable, opts: PmapO
       return used;
     };
     w1 = heading("Address", w1);
-    w2 = heading("Perm", w2);
-    w3 = heading("Offset", w3);
-    w4 = heading("Device", w4);
-    w5 = heading("Inode", w5);
-    shown.forEach((k, c) => {
-      heading(names[k]!, widths[c]!);
-    });
+    if (showPerm) w2 = heading("Perm", w2);
+    if (showOffset) w3 = heading("Offset", w3);
+    if (showDevice) w4 = heading("Device", w4);
+    if (showInode) w5 = heading("Inode", w5);
+    for (const column of columns) heading(column.name, column.width);
     if (showVmFlags) wv = heading("VmFlags", wv);
-    w.text("Mapping\n");
+    w.text(showMapping ? "Mapping\n" : "\n");
   }
   let rowBytes = w1 + w2 + w3 + w4 + w5 + wv + DESCRIPTION_MAX + 16;
-  for (const width of widths) rowBytes += width + 1;
+  for (const column of columns) rowBytes += column.width + 1;
   for (let i = 0; i < t.count; i++) {
     const at = i * MARKS;
     w.reserve(rowBytes);
     w.copyRight(bytes, marks[at + MARK_LINE]!, marks[at + MARK_DASH]!, w1);
-    w.byte(32);
-    w.copyRight(bytes, marks[at + MARK_PERMS]!, marks[at + MARK_OFFSET]! - 1, w2);
-    w.byte(32);
-    w.copyRight(bytes, marks[at + MARK_OFFSET]!, marks[at + MARK_DEVICE]! - 1, w3);
-    w.byte(32);
-    w.copyRight(bytes, marks[at + MARK_DEVICE]!, marks[at + MARK_INODE]! - 1, w4);
-    w.byte(32);
-    w.copyRight(bytes, marks[at + MARK_INODE]!, inodeEnd(t, i), w5);
-    const base = valueBase[i]!;
-    const have = fieldCount(i);
-    for (let c = 0; c < shown.length; c++) {
+    if (showPerm) {
       w.byte(32);
-      if (shown[c]! < have) w.numberRight(values[base + shown[c]!]!, widths[c]!);
-      else w.spaces(widths[c]!);
+      w.copyRight(bytes, marks[at + MARK_PERMS]!, marks[at + MARK_OFFSET]! - 1, w2);
+    }
+    if (showOffset) {
+      w.byte(32);
+      w.copyRight(bytes, marks[at + MARK_OFFSET]!, marks[at + MARK_DEVICE]! - 1, w3);
+    }
+    if (showDevice) {
+      w.byte(32);
+      w.copyRight(bytes, marks[at + MARK_DEVICE]!, marks[at + MARK_INODE]! - 1, w4);
+    }
+    if (showInode) {
+      w.byte(32);
+      w.copyRight(bytes, marks[at + MARK_INODE]!, inodeEnd(t, i), w5);
+    }
+    const base = valueBase[i]!;
+    const shown = shownBySchema[t.schemaOf[i]!]!;
+    for (let c = 0; c < shown.length; c++) columns[c]!.value = values[base + shown[c]!]!;
+    for (const column of columns) {
+      w.byte(32);
+      if (Number.isNaN(column.value)) w.spaces(column.width);
+      else w.numberRight(column.value, column.width);
     }
     if (showVmFlags) {
       w.byte(32);
@@ -324,31 +386,38 @@ export function renderPmapExtended(proc: PmapProcess, t: SmapsTable, opts: PmapO
       if (from >= 0) w.copyRight(bytes, from, vmFlags[i * 2 + 1]!, wv);
       else w.spaces(wv);
     }
-    w.byte(32);
-    // The description is not cleaned; without -p only its last path component is shown.
-    const path = marks[at + MARK_PATH]!;
-    const end = Math.min(marks[at + MARK_END]!, path + DESCRIPTION_MAX);
-    let from = path;
-    if (!opts.showPath)
-      for (let p = end - 1; p >= path; p--)
-        if (bytes[p] === SLASH) {
-          from = p + 1;
-          break;
-        }
-    w.copy(bytes, from, end);
+    if (showMapping) {
+      w.byte(32);
+      // The description is not cleaned; without -p only its last path component is shown.
+      const path = marks[at + MARK_PATH]!;
+      const end = Math.min(marks[at + MARK_END]!, path + DESCRIPTION_MAX);
+      let from = path;
+      if (!opts.showPath)
+        for (let p = end - 1; p >= path; p--)
+          if (bytes[p] === SLASH) {
+            from = p + 1;
+            break;
+          }
+      w.copy(bytes, from, end);
+    }
     w.byte(10);
   }
-  if (!opts.quiet && shown.length > 0) {
-    const gap = w1 + w2 + w3 + w4 + w5 + 5;
+  // The footer, when any field is shown (in this PID or an earlier one).
+  if (!opts.quiet && columns.length > 0) {
+    let gap = w1 + 1;
+    if (showPerm) gap += w2 + 1;
+    if (showOffset) gap += w3 + 1;
+    if (showDevice) gap += w4 + 1;
+    if (showInode) gap += w5 + 1;
     w.spaces(gap);
-    for (const width of widths) {
-      w.repeat(61, width); // '='
+    for (const column of columns) {
+      w.repeat(61, column.width); // '='
       w.byte(32);
     }
     w.byte(10);
     w.spaces(gap);
-    for (let c = 0; c < shown.length; c++) {
-      w.numberRight(totals[c]!, widths[c]!);
+    for (const column of columns) {
+      w.numberRight(column.total, column.width);
       w.byte(32);
     }
     w.text("KB \n");
@@ -361,4 +430,18 @@ function inodeEnd(t: SmapsTable, i: number): number {
   let p = t.marks[i * MARKS + MARK_INODE]!;
   while (t.bytes[p]! >= 48 && t.bytes[p]! <= 57) p++;
   return p;
+}
+
+function firstMappingOf(t: SmapsTable, schema: number): number {
+  for (let i = 0; i < t.count; i++) if (t.schemaOf[i] === schema) return i;
+  return 0;
+}
+
+/** The text of field line k of mapping i (the k-th line after its maps line). */
+function fieldLine(t: SmapsTable, i: number, k: number): string {
+  let p = t.marks[i * MARKS + MARK_END]! + 1;
+  for (let n = 0; n < k; n++) while (p < t.bytes.length && t.bytes[p++] !== 10);
+  let end = p;
+  while (end < t.bytes.length && t.bytes[end] !== 10) end++;
+  return latin1(t.bytes, p, end);
 }
