@@ -1,13 +1,6 @@
 import { latin1 } from "../elf/strings.js";
 import {
-  MARK_DASH,
-  MARK_DEVICE,
-  MARK_END,
-  MARK_INODE,
-  MARK_LINE,
-  MARK_OFFSET,
-  MARK_PATH,
-  MARK_PERMS,
+  MARK,
   MARKS,
   markMapsLine,
   ProcFormatError,
@@ -70,20 +63,20 @@ export { ProcFormatError };
 export function mapsEntryAt(t: SmapsTable, i: number): MapsEntry {
   const m = t.marks;
   const at = i * MARKS;
-  const base = m[at + MARK_LINE]!;
-  const line = latin1(t.bytes, base, m[at + MARK_END]!);
+  const base = m[at + MARK.LINE]!;
+  const line = latin1(t.bytes, base, m[at + MARK.END]!);
   const col = (mark: number, next: number): string =>
     line.slice(m[at + mark]! - base, m[at + next]! - base - 1);
-  const startText = line.slice(0, m[at + MARK_DASH]! - base);
-  const devText = col(MARK_DEVICE, MARK_INODE);
+  const startText = line.slice(0, m[at + MARK.DASH]! - base);
+  const devText = col(MARK.DEVICE, MARK.INODE);
   const colon = devText.indexOf(":");
-  const inodeText = /^\d+/.exec(line.slice(m[at + MARK_INODE]! - base))![0];
-  const offsetText = col(MARK_OFFSET, MARK_DEVICE);
+  const inodeText = /^\d+/.exec(line.slice(m[at + MARK.INODE]! - base))![0];
+  const offsetText = col(MARK.OFFSET, MARK.DEVICE);
   return {
     start: BigInt(`0x${startText}`),
-    end: BigInt(`0x${col(MARK_DASH, MARK_PERMS).slice(1)}`),
+    end: BigInt(`0x${col(MARK.DASH, MARK.PERMS).slice(1)}`),
     startText,
-    perms: col(MARK_PERMS, MARK_OFFSET),
+    perms: col(MARK.PERMS, MARK.OFFSET),
     offset: BigInt(`0x${offsetText}`),
     offsetText,
     devMajor: Number.parseInt(devText.slice(0, colon), 16),
@@ -91,7 +84,7 @@ export function mapsEntryAt(t: SmapsTable, i: number): MapsEntry {
     devText,
     inode: BigInt(inodeText),
     inodeText,
-    path: line.slice(m[at + MARK_PATH]! - base),
+    path: line.slice(m[at + MARK.PATH]! - base),
     line,
   };
 }

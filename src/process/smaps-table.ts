@@ -7,19 +7,21 @@ import { latin1 } from "../elf/strings.js";
  * the text they print straight from the bytes (pmap -X prints most columns verbatim).
  */
 
-/** Positions kept per mapping (offsets into the bytes), in `marks[i * MARKS + MARK_*]`. */
+/** Positions kept per mapping (offsets into the bytes), in `marks[i * MARKS + MARK.*]`. */
 export const MARKS = 8;
-export const MARK_LINE = 0;
-/** The `-` between start and end. */
-export const MARK_DASH = 1;
-export const MARK_PERMS = 2;
-export const MARK_OFFSET = 3;
-export const MARK_DEVICE = 4;
-export const MARK_INODE = 5;
-/** Where the path column starts (== MARK_END when there is none). */
-export const MARK_PATH = 6;
-/** The line's end (its newline or the end of the text). */
-export const MARK_END = 7;
+export const MARK = {
+  LINE: 0,
+  /** The `-` between start and end. */
+  DASH: 1,
+  PERMS: 2,
+  OFFSET: 3,
+  DEVICE: 4,
+  INODE: 5,
+  /** Where the path column starts (== END when there is none). */
+  PATH: 6,
+  /** The line's end (its newline or the end of the text). */
+  END: 7,
+} as const;
 
 export interface SmapsTable {
   bytes: Uint8Array;
@@ -102,14 +104,14 @@ export function markMapsLine(
   while (p < end && isDigit(b[p]!)) p++;
   if (p === inode || (p < end && b[p] !== SPACE)) return false;
   while (p < end && b[p] === SPACE) p++;
-  marks[at + MARK_LINE] = start;
-  marks[at + MARK_DASH] = dash;
-  marks[at + MARK_PERMS] = perms;
-  marks[at + MARK_OFFSET] = offset;
-  marks[at + MARK_DEVICE] = device;
-  marks[at + MARK_INODE] = inode;
-  marks[at + MARK_PATH] = p;
-  marks[at + MARK_END] = end;
+  marks[at + MARK.LINE] = start;
+  marks[at + MARK.DASH] = dash;
+  marks[at + MARK.PERMS] = perms;
+  marks[at + MARK.OFFSET] = offset;
+  marks[at + MARK.DEVICE] = device;
+  marks[at + MARK.INODE] = inode;
+  marks[at + MARK.PATH] = p;
+  marks[at + MARK.END] = end;
   return true;
 }
 
@@ -166,12 +168,14 @@ function keyIs(b: Uint8Array, p: number, name: string): boolean {
 
 export function parseSmapsTable(bytes: Uint8Array, file = "smaps"): SmapsTable {
   const n = bytes.length;
-  let capacity = 64;
+  // Sized from the text so they rarely grow: the kernel prints about 800 bytes per mapping, and no
+  // field line is shorter than 16 bytes.
+  let capacity = Math.max(64, n >> 9);
   let marks = new Int32Array(capacity * MARKS);
   let schemaOf = new Int32Array(capacity);
   let valueBase = new Int32Array(capacity);
   let vmFlags = new Int32Array(capacity * 2);
-  let values = new Float64Array(capacity * 32);
+  let values = new Float64Array(Math.max(256, n >> 4));
   const schemas: string[][] = [];
   let count = 0;
   let nValues = 0;

@@ -1,17 +1,6 @@
 import { latin1 } from "../elf/strings.js";
 import { fieldValue, type MapsEntry, type SmapsEntry } from "../process/proc-maps.js";
-import {
-  MARK_DASH,
-  MARK_DEVICE,
-  MARK_END,
-  MARK_INODE,
-  MARK_LINE,
-  MARK_OFFSET,
-  MARK_PATH,
-  MARK_PERMS,
-  MARKS,
-  type SmapsTable,
-} from "../process/smaps-table.js";
+import { MARK, MARKS, type SmapsTable } from "../process/smaps-table.js";
 import { ByteWriter, decimalDigits } from "./byte-writer.js";
 import type { Output } from "./output.js";
 
@@ -272,8 +261,8 @@ export function renderPmapExtended(
   enabled: (name: string) => boolean = extendedFields(opts.mode === "XX" ? "XX" : "X"),
   run: ExtendedRun = newExtendedRun(),
 ): void {
-  const w = new ByteWriter(t.count * 160 + 4096);
-  w.text(`${proc.pid}:   ${proc.command}\n`);
+  // Written once the widths are known (so the buffer is sized once); until then, only the title.
+  const title = `${proc.pid}:   ${proc.command}\n`;
   const { bytes, marks, values, valueBase, vmFlags } = t;
   const columns = run.columns;
   const span = (i: number, from: number, to: number): number =>
@@ -288,7 +277,7 @@ export function renderPmapExtended(
       if (!column) columns.push({ name, width: opts.quiet ? 0 : name.length, total: 0, value: Number.NaN });
       else if (column.name !== name) {
         const first = firstMappingOf(t, k);
-        w.flushTo(out);
+        out.write(title);
         throw new InconsistentSmapsError(
           `ERROR: inconsistent detail field in smaps file, line:\n ${fieldLine(t, first, i)}\n`,
         );
@@ -312,11 +301,11 @@ export function renderPmapExtended(
   let hasVmFlags = false;
   for (let i = 0; i < t.count; i++) {
     const at = i * MARKS;
-    w1 = Math.max(w1, marks[at + MARK_DASH]! - marks[at + MARK_LINE]!);
-    w2 = Math.max(w2, span(i, MARK_PERMS, MARK_OFFSET));
-    w3 = Math.max(w3, span(i, MARK_OFFSET, MARK_DEVICE));
-    w4 = Math.max(w4, span(i, MARK_DEVICE, MARK_INODE));
-    w5 = Math.max(w5, inodeEnd(t, i) - marks[at + MARK_INODE]!);
+    w1 = Math.max(w1, marks[at + MARK.DASH]! - marks[at + MARK.LINE]!);
+    w2 = Math.max(w2, span(i, MARK.PERMS, MARK.OFFSET));
+    w3 = Math.max(w3, span(i, MARK.OFFSET, MARK.DEVICE));
+    w4 = Math.max(w4, span(i, MARK.DEVICE, MARK.INODE));
+    w5 = Math.max(w5, inodeEnd(t, i) - marks[at + MARK.INODE]!);
     const base = valueBase[i]!;
     const shown = shownBySchema[t.schemaOf[i]!]!;
     for (let c = 0; c < shown.length; c++) {
@@ -333,6 +322,10 @@ export function renderPmapExtended(
   if (!opts.quiet)
     for (const column of columns) column.width = Math.max(column.width, decimalDigits(column.total));
   const showVmFlags = hasVmFlags && enabled("VmFlags");
+  let rowBytes = w1 + w2 + w3 + w4 + w5 + wv + DESCRIPTION_MAX + 16;
+  for (const column of columns) rowBytes += Math.max(column.width, column.name.length) + 1;
+  const w = new ByteWriter(title.length + (t.count + 4) * rowBytes);
+  w.text(title);
   // The header is printed with the first mapping: a process without mappings has none.
   if (!opts.quiet && t.count > 0) {
     const heading = (text: string, width: number): number => {
@@ -350,27 +343,25 @@ export function renderPmapExtended(
     if (showVmFlags) wv = heading("VmFlags", wv);
     w.text(showMapping ? "Mapping\n" : "\n");
   }
-  let rowBytes = w1 + w2 + w3 + w4 + w5 + wv + DESCRIPTION_MAX + 16;
-  for (const column of columns) rowBytes += column.width + 1;
   for (let i = 0; i < t.count; i++) {
     const at = i * MARKS;
     w.reserve(rowBytes);
-    w.copyRight(bytes, marks[at + MARK_LINE]!, marks[at + MARK_DASH]!, w1);
+    w.copyRight(bytes, marks[at + MARK.LINE]!, marks[at + MARK.DASH]!, w1);
     if (showPerm) {
       w.byte(32);
-      w.copyRight(bytes, marks[at + MARK_PERMS]!, marks[at + MARK_OFFSET]! - 1, w2);
+      w.copyRight(bytes, marks[at + MARK.PERMS]!, marks[at + MARK.OFFSET]! - 1, w2);
     }
     if (showOffset) {
       w.byte(32);
-      w.copyRight(bytes, marks[at + MARK_OFFSET]!, marks[at + MARK_DEVICE]! - 1, w3);
+      w.copyRight(bytes, marks[at + MARK.OFFSET]!, marks[at + MARK.DEVICE]! - 1, w3);
     }
     if (showDevice) {
       w.byte(32);
-      w.copyRight(bytes, marks[at + MARK_DEVICE]!, marks[at + MARK_INODE]! - 1, w4);
+      w.copyRight(bytes, marks[at + MARK.DEVICE]!, marks[at + MARK.INODE]! - 1, w4);
     }
     if (showInode) {
       w.byte(32);
-      w.copyRight(bytes, marks[at + MARK_INODE]!, inodeEnd(t, i), w5);
+      w.copyRight(bytes, marks[at + MARK.INODE]!, inodeEnd(t, i), w5);
     }
     const base = valueBase[i]!;
     const shown = shownBySchema[t.schemaOf[i]!]!;
@@ -389,8 +380,8 @@ export function renderPmapExtended(
     if (showMapping) {
       w.byte(32);
       // The description is not cleaned; without -p only its last path component is shown.
-      const path = marks[at + MARK_PATH]!;
-      const end = Math.min(marks[at + MARK_END]!, path + DESCRIPTION_MAX);
+      const path = marks[at + MARK.PATH]!;
+      const end = Math.min(marks[at + MARK.END]!, path + DESCRIPTION_MAX);
       let from = path;
       if (!opts.showPath)
         for (let p = end - 1; p >= path; p--)
@@ -425,9 +416,9 @@ export function renderPmapExtended(
   w.flushTo(out);
 }
 
-/** Where the inode number ends (the digits after MARK_INODE). */
+/** Where the inode number ends (the digits after MARK.INODE). */
 function inodeEnd(t: SmapsTable, i: number): number {
-  let p = t.marks[i * MARKS + MARK_INODE]!;
+  let p = t.marks[i * MARKS + MARK.INODE]!;
   while (t.bytes[p]! >= 48 && t.bytes[p]! <= 57) p++;
   return p;
 }
@@ -439,7 +430,7 @@ function firstMappingOf(t: SmapsTable, schema: number): number {
 
 /** The text of field line k of mapping i (the k-th line after its maps line). */
 function fieldLine(t: SmapsTable, i: number, k: number): string {
-  let p = t.marks[i * MARKS + MARK_END]! + 1;
+  let p = t.marks[i * MARKS + MARK.END]! + 1;
   for (let n = 0; n < k; n++) while (p < t.bytes.length && t.bytes[p++] !== 10);
   let end = p;
   while (end < t.bytes.length && t.bytes[end] !== 10) end++;
