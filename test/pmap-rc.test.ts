@@ -75,15 +75,16 @@ function ours(file: string, flags: string[], pids: number[]): { out: string; err
 }
 
 /**
- * Rows as words, without the proportional columns (Pss moves whenever a process maps libc); `header`
- * is a header line of the same view, to find those columns when -q leaves it out.
+ * Rows as words, without the columns that move with other processes: Pss, and the shared/private
+ * split of clean and dirty pages (a page turns shared when another process maps the same libc);
+ * `header` is a header line of the same view, to find those columns when -q leaves it out.
  */
 function withoutPss(text: string, header: string): string[][] {
   const drop = new Set(
     header
       .trim()
       .split(/ +/)
-      .flatMap((w, i) => (w.includes("Pss") ? [i] : [])),
+      .flatMap((w, i) => (/Pss|^Shared_|^Private_/.test(w) ? [i] : [])),
   );
   return text
     .split("\n")

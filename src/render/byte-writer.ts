@@ -55,6 +55,12 @@ export class ByteWriter {
   }
   /** A non-negative integer (exact below 2^53) right-aligned in `width` columns. */
   numberRight(v: number, width: number): void {
+    if (v < 10) {
+      // Most smaps values are 0: one digit.
+      this.spaces(width - 1);
+      this.byte(48 + v);
+      return;
+    }
     const n = decimalDigits(v);
     this.spaces(width - n);
     this.reserve(n);

@@ -263,10 +263,7 @@ export function renderPmapExtended(
 ): void {
   // Written once the widths are known (so the buffer is sized once); until then, only the title.
   const title = `${proc.pid}:   ${proc.command}\n`;
-  const { bytes, marks, values, valueBase, vmFlags } = t;
   const columns = run.columns;
-  const span = (i: number, from: number, to: number): number =>
-    marks[i * MARKS + to]! - marks[i * MARKS + from]! - 1;
   // Per field list (nearly always one): the positions of its shown fields, matched to the columns
   // in order, as pmap walks its list; new columns are added while there are more shown fields.
   const shownBySchema = t.schemas.map((names, k) => {
@@ -286,42 +283,26 @@ export function renderPmapExtended(
     });
     return shown;
   });
-  const showPerm = enabled("Perm");
-  const showOffset = enabled("Offset");
-  const showDevice = enabled("Device");
-  const showInode = enabled("Inode");
-  const showMapping = enabled("Mapping");
-
-  let w1 = 0;
-  let w2 = 0;
-  let w3 = 0;
-  let w4 = 0;
-  let w5 = 0;
-  let wv = 0;
-  let hasVmFlags = false;
-  for (let i = 0; i < t.count; i++) {
-    const at = i * MARKS;
-    w1 = Math.max(w1, marks[at + MARK.DASH]! - marks[at + MARK.LINE]!);
-    w2 = Math.max(w2, span(i, MARK.PERMS, MARK.OFFSET));
-    w3 = Math.max(w3, span(i, MARK.OFFSET, MARK.DEVICE));
-    w4 = Math.max(w4, span(i, MARK.DEVICE, MARK.INODE));
-    w5 = Math.max(w5, inodeEnd(t, i) - marks[at + MARK.INODE]!);
-    const base = valueBase[i]!;
-    const shown = shownBySchema[t.schemaOf[i]!]!;
-    for (let c = 0; c < shown.length; c++) {
-      const value = values[base + shown[c]!]!;
-      const column = columns[c]!;
-      column.total += value;
-      if (opts.quiet) column.width = Math.max(column.width, decimalDigits(value));
-    }
-    if (vmFlags[i * 2]! >= 0) {
-      hasVmFlags = true;
-      wv = Math.max(wv, vmFlags[i * 2 + 1]! - vmFlags[i * 2]!);
-    }
-  }
+  const layout: ExtendedLayout = {
+    w1: 0,
+    w2: 0,
+    w3: 0,
+    w4: 0,
+    w5: 0,
+    wv: 0,
+    perm: enabled("Perm"),
+    offset: enabled("Offset"),
+    device: enabled("Device"),
+    inode: enabled("Inode"),
+    vmFlags: false,
+    mapping: enabled("Mapping"),
+    showPath: opts.showPath,
+  };
+  const hasVmFlags = measureExtended(t, layout, shownBySchema, columns, opts.quiet);
   if (!opts.quiet)
     for (const column of columns) column.width = Math.max(column.width, decimalDigits(column.total));
-  const showVmFlags = hasVmFlags && enabled("VmFlags");
+  layout.vmFlags = hasVmFlags && enabled("VmFlags");
+  const { w1, w2, w3, w4, w5, wv } = layout;
   let rowBytes = w1 + w2 + w3 + w4 + w5 + wv + DESCRIPTION_MAX + 16;
   for (const column of columns) rowBytes += Math.max(column.width, column.name.length) + 1;
   const w = new ByteWriter(title.length + (t.count + 4) * rowBytes);
@@ -334,72 +315,27 @@ export function renderPmapExtended(
       w.text(`${text} `);
       return used;
     };
-    w1 = heading("Address", w1);
-    if (showPerm) w2 = heading("Perm", w2);
-    if (showOffset) w3 = heading("Offset", w3);
-    if (showDevice) w4 = heading("Device", w4);
-    if (showInode) w5 = heading("Inode", w5);
+    layout.w1 = heading("Address", w1);
+    if (layout.perm) layout.w2 = heading("Perm", w2);
+    if (layout.offset) layout.w3 = heading("Offset", w3);
+    if (layout.device) layout.w4 = heading("Device", w4);
+    if (layout.inode) layout.w5 = heading("Inode", w5);
     for (const column of columns) heading(column.name, column.width);
-    if (showVmFlags) wv = heading("VmFlags", wv);
-    w.text(showMapping ? "Mapping\n" : "\n");
+    if (layout.vmFlags) layout.wv = heading("VmFlags", wv);
+    w.text(layout.mapping ? "Mapping\n" : "\n");
   }
+  // One call per row: V8 optimises a small function long before it would a loop in this one.
   for (let i = 0; i < t.count; i++) {
-    const at = i * MARKS;
     w.reserve(rowBytes);
-    w.copyRight(bytes, marks[at + MARK.LINE]!, marks[at + MARK.DASH]!, w1);
-    if (showPerm) {
-      w.byte(32);
-      w.copyRight(bytes, marks[at + MARK.PERMS]!, marks[at + MARK.OFFSET]! - 1, w2);
-    }
-    if (showOffset) {
-      w.byte(32);
-      w.copyRight(bytes, marks[at + MARK.OFFSET]!, marks[at + MARK.DEVICE]! - 1, w3);
-    }
-    if (showDevice) {
-      w.byte(32);
-      w.copyRight(bytes, marks[at + MARK.DEVICE]!, marks[at + MARK.INODE]! - 1, w4);
-    }
-    if (showInode) {
-      w.byte(32);
-      w.copyRight(bytes, marks[at + MARK.INODE]!, inodeEnd(t, i), w5);
-    }
-    const base = valueBase[i]!;
-    const shown = shownBySchema[t.schemaOf[i]!]!;
-    for (let c = 0; c < shown.length; c++) columns[c]!.value = values[base + shown[c]!]!;
-    for (const column of columns) {
-      w.byte(32);
-      if (Number.isNaN(column.value)) w.spaces(column.width);
-      else w.numberRight(column.value, column.width);
-    }
-    if (showVmFlags) {
-      w.byte(32);
-      const from = vmFlags[i * 2]!;
-      if (from >= 0) w.copyRight(bytes, from, vmFlags[i * 2 + 1]!, wv);
-      else w.spaces(wv);
-    }
-    if (showMapping) {
-      w.byte(32);
-      // The description is not cleaned; without -p only its last path component is shown.
-      const path = marks[at + MARK.PATH]!;
-      const end = Math.min(marks[at + MARK.END]!, path + DESCRIPTION_MAX);
-      let from = path;
-      if (!opts.showPath)
-        for (let p = end - 1; p >= path; p--)
-          if (bytes[p] === SLASH) {
-            from = p + 1;
-            break;
-          }
-      w.copy(bytes, from, end);
-    }
-    w.byte(10);
+    writeExtendedRow(w, t, i, layout, shownBySchema[t.schemaOf[i]!]!, columns);
   }
   // The footer, when any field is shown (in this PID or an earlier one).
   if (!opts.quiet && columns.length > 0) {
-    let gap = w1 + 1;
-    if (showPerm) gap += w2 + 1;
-    if (showOffset) gap += w3 + 1;
-    if (showDevice) gap += w4 + 1;
-    if (showInode) gap += w5 + 1;
+    let gap = layout.w1 + 1;
+    if (layout.perm) gap += layout.w2 + 1;
+    if (layout.offset) gap += layout.w3 + 1;
+    if (layout.device) gap += layout.w4 + 1;
+    if (layout.inode) gap += layout.w5 + 1;
     w.spaces(gap);
     for (const column of columns) {
       w.repeat(61, column.width); // '='
@@ -414,6 +350,115 @@ export function renderPmapExtended(
     w.text("KB \n");
   }
   w.flushTo(out);
+}
+
+/** Column widths (pmap's maxw1..maxw5, maxwv) and which columns print. */
+interface ExtendedLayout {
+  w1: number;
+  w2: number;
+  w3: number;
+  w4: number;
+  w5: number;
+  wv: number;
+  perm: boolean;
+  offset: boolean;
+  device: boolean;
+  inode: boolean;
+  vmFlags: boolean;
+  mapping: boolean;
+  showPath: boolean;
+}
+
+/** The first pass: widths, and totals added to the columns. Returns whether any VmFlags line was seen. */
+function measureExtended(
+  t: SmapsTable,
+  layout: ExtendedLayout,
+  shownBySchema: number[][],
+  columns: ExtendedColumn[],
+  quiet: boolean,
+): boolean {
+  const { marks, values, valueBase, vmFlags } = t;
+  let hasVmFlags = false;
+  for (let i = 0; i < t.count; i++) {
+    const at = i * MARKS;
+    layout.w1 = Math.max(layout.w1, marks[at + MARK.DASH]! - marks[at + MARK.LINE]!);
+    layout.w2 = Math.max(layout.w2, marks[at + MARK.OFFSET]! - marks[at + MARK.PERMS]! - 1);
+    layout.w3 = Math.max(layout.w3, marks[at + MARK.DEVICE]! - marks[at + MARK.OFFSET]! - 1);
+    layout.w4 = Math.max(layout.w4, marks[at + MARK.INODE]! - marks[at + MARK.DEVICE]! - 1);
+    layout.w5 = Math.max(layout.w5, inodeEnd(t, i) - marks[at + MARK.INODE]!);
+    const base = valueBase[i]!;
+    const shown = shownBySchema[t.schemaOf[i]!]!;
+    for (let c = 0; c < shown.length; c++) {
+      const value = values[base + shown[c]!]!;
+      const column = columns[c]!;
+      column.total += value;
+      if (quiet) column.width = Math.max(column.width, decimalDigits(value));
+    }
+    if (vmFlags[i * 2]! >= 0) {
+      hasVmFlags = true;
+      layout.wv = Math.max(layout.wv, vmFlags[i * 2 + 1]! - vmFlags[i * 2]!);
+    }
+  }
+  return hasVmFlags;
+}
+
+/** One mapping's row: columns copied from the smaps bytes, values right-aligned. */
+function writeExtendedRow(
+  w: ByteWriter,
+  t: SmapsTable,
+  i: number,
+  layout: ExtendedLayout,
+  shown: number[],
+  columns: ExtendedColumn[],
+): void {
+  const { bytes, marks, values, vmFlags } = t;
+  const at = i * MARKS;
+  w.copyRight(bytes, marks[at + MARK.LINE]!, marks[at + MARK.DASH]!, layout.w1);
+  if (layout.perm) {
+    w.byte(32);
+    w.copyRight(bytes, marks[at + MARK.PERMS]!, marks[at + MARK.OFFSET]! - 1, layout.w2);
+  }
+  if (layout.offset) {
+    w.byte(32);
+    w.copyRight(bytes, marks[at + MARK.OFFSET]!, marks[at + MARK.DEVICE]! - 1, layout.w3);
+  }
+  if (layout.device) {
+    w.byte(32);
+    w.copyRight(bytes, marks[at + MARK.DEVICE]!, marks[at + MARK.INODE]! - 1, layout.w4);
+  }
+  if (layout.inode) {
+    w.byte(32);
+    w.copyRight(bytes, marks[at + MARK.INODE]!, inodeEnd(t, i), layout.w5);
+  }
+  const base = t.valueBase[i]!;
+  for (let c = 0; c < shown.length; c++) columns[c]!.value = values[base + shown[c]!]!;
+  for (let c = 0; c < columns.length; c++) {
+    const column = columns[c]!;
+    w.byte(32);
+    if (Number.isNaN(column.value)) w.spaces(column.width);
+    else w.numberRight(column.value, column.width);
+  }
+  if (layout.vmFlags) {
+    w.byte(32);
+    const from = vmFlags[i * 2]!;
+    if (from >= 0) w.copyRight(bytes, from, vmFlags[i * 2 + 1]!, layout.wv);
+    else w.spaces(layout.wv);
+  }
+  if (layout.mapping) {
+    w.byte(32);
+    // The description is not cleaned; without -p only its last path component is shown.
+    const path = marks[at + MARK.PATH]!;
+    const end = Math.min(marks[at + MARK.END]!, path + DESCRIPTION_MAX);
+    let from = path;
+    if (!layout.showPath)
+      for (let p = end - 1; p >= path; p--)
+        if (bytes[p] === SLASH) {
+          from = p + 1;
+          break;
+        }
+    w.copy(bytes, from, end);
+  }
+  w.byte(10);
 }
 
 /** Where the inode number ends (the digits after MARK.INODE). */
