@@ -160,6 +160,34 @@ function readField(b: Uint8Array, key: number, colon: number): number {
   return i + 1;
 }
 
+/** Where readKnownFields stopped. */
+let runEnd = 0;
+
+/**
+ * Reads consecutive field lines named names[from], names[from + 1] ... into values[at ...]; returns
+ * how many (0 when the first line is another field), with the position after them in runEnd.
+ */
+function readKnownFields(
+  b: Uint8Array,
+  pos: number,
+  names: readonly string[],
+  from: number,
+  values: Float64Array,
+  at: number,
+): number {
+  let k = from;
+  for (; k < names.length; k++) {
+    const name = names[k]!;
+    if (!keyIs(b, pos, name)) break;
+    const next = readField(b, pos, pos + name.length);
+    if (next < 0) break;
+    values[at++] = fieldRead;
+    pos = next;
+  }
+  runEnd = pos;
+  return k - from;
+}
+
 /** Does bytes[p ...] spell `name` followed by a colon? */
 function keyIs(b: Uint8Array, p: number, name: string): boolean {
   for (let k = 0; k < name.length; k++) if (b[p + k] !== name.charCodeAt(k)) return false;
@@ -202,15 +230,22 @@ export function parseSmapsTable(bytes: Uint8Array, file = "smaps"): SmapsTable {
   for (let pos = 0; pos < n; ) {
     lineNumber++;
     const first = bytes[pos]!;
-    // A field line (`Rss:   4 kB`): 25 of every 26 lines, read by a small function that V8 optimises
-    // early (one large loop body would run unoptimised while it compiles).
+    // Field lines (`Rss:   4 kB`): 25 of every 26 lines. Those that repeat the previous mapping's
+    // fields are read in a run by a small function, which V8 optimises early (this large loop would
+    // run unoptimised while it compiles).
     if (count > 0 && isKeyStart(first) && !(isHex(first) && isMapsLine(bytes, pos))) {
-      const expected = diverged ? undefined : schema[seen];
-      let next =
-        expected !== undefined && keyIs(bytes, pos, expected)
-          ? readField(bytes, pos, pos + expected.length)
-          : -1;
-      if (next < 0 && keyIs(bytes, pos, "VmFlags")) {
+      if (!diverged && seen < schema.length) {
+        if (nValues + schema.length > values.length) values = grow(values, nValues + schema.length);
+        const read = readKnownFields(bytes, pos, schema, seen, values, nValues);
+        if (read > 0) {
+          seen += read;
+          nValues += read;
+          lineNumber += read - 1;
+          pos = runEnd;
+          continue;
+        }
+      }
+      if (keyIs(bytes, pos, "VmFlags")) {
         const end = lineEnd(bytes, pos);
         let a = pos + 8;
         let z = end;
@@ -221,17 +256,13 @@ export function parseSmapsTable(bytes: Uint8Array, file = "smaps"): SmapsTable {
         pos = end + 1;
         continue;
       }
-      if (next < 0) {
-        // Not the field the previous mapping had here: find its colon and remember its name.
-        let colon = pos;
-        while (colon < n && bytes[colon] !== COLON && bytes[colon] !== NEWLINE) colon++;
-        next = readField(bytes, pos, colon);
-        if (next >= 0) {
-          diverged ??= schema.slice(0, seen);
-          diverged.push(latin1(bytes, pos, colon));
-        }
-      }
+      // Not the field the previous mapping had here: find its colon and remember its name.
+      let colon = pos;
+      while (colon < n && bytes[colon] !== COLON && bytes[colon] !== NEWLINE) colon++;
+      const next = readField(bytes, pos, colon);
       if (next >= 0) {
+        diverged ??= schema.slice(0, seen);
+        diverged.push(latin1(bytes, pos, colon));
         seen++;
         if (nValues === values.length) values = grow(values, nValues + 1);
         values[nValues++] = fieldRead;
