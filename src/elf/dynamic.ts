@@ -13,6 +13,7 @@ import {
 } from "./constants.js";
 import { ElfError, ElfErrorCode } from "./errors.js";
 import type { ElfFile } from "./file.js";
+import type { SectionHeader } from "./section.js";
 import { StringTable } from "./strings.js";
 
 /** Elf32_Dyn / Elf64_Dyn. d_tag is signed (Sxword); d_val/d_ptr share the union. */
@@ -44,29 +45,29 @@ export function dynamicTable(file: ElfFile): DynamicTable | undefined {
   return table;
 }
 
-function readDynamicTable(file: ElfFile): DynamicTable | undefined {
-  let section: number | undefined;
-  let sectionOffset: bigint | undefined;
-  let sectionSize = 0n;
+/** The SHT_DYNAMIC section, if the section headers can be read and have one. */
+function dynamicSection(file: ElfFile): SectionHeader | undefined {
   try {
-    const sh = file.sectionsOfType(SHT_DYNAMIC)[0];
-    if (sh) {
-      section = sh.index;
-      sectionOffset = sh.sh_offset;
-      sectionSize = sh.sh_size;
-    }
+    return file.sectionsOfType(SHT_DYNAMIC)[0];
   } catch {
     // Broken section headers: the segment alone still describes the dynamic array.
+    return undefined;
   }
+}
+
+function readDynamicTable(file: ElfFile): DynamicTable | undefined {
+  // With PT_DYNAMIC the section headers are needed only for sectionIndex, so they are read when that
+  // is asked for: ld.so's view of a library (its DT_NEEDED and DT_RUNPATH) does without them.
   const ph = file.segmentsOfType(PT_DYNAMIC)[0];
+  const section = ph ? undefined : dynamicSection(file);
   let offset: bigint;
   let size: bigint;
   if (ph) {
     offset = ph.p_offset;
     size = ph.p_filesz;
-  } else if (sectionOffset !== undefined) {
-    offset = sectionOffset;
-    size = sectionSize;
+  } else if (section) {
+    offset = section.sh_offset;
+    size = section.sh_size;
   } else {
     return undefined;
   }
@@ -91,7 +92,16 @@ function readDynamicTable(file: ElfFile): DynamicTable | undefined {
     entries.push(entry);
     if (entry.d_tag === DT_NULL) break;
   }
-  return { entries, offset, sectionIndex: section };
+  if (!ph) return { entries, offset, sectionIndex: section?.index };
+  let sectionIndex: number | undefined | null = null;
+  return {
+    entries,
+    offset,
+    get sectionIndex(): number | undefined {
+      if (sectionIndex === null) sectionIndex = dynamicSection(file)?.index;
+      return sectionIndex;
+    },
+  };
 }
 
 /** First value of a tag, or undefined. */

@@ -75,12 +75,14 @@ export {
   type RelocationKind,
   relocationEntrySize,
   sectionRelocationKind,
+  sectionRelocationSymbols,
   sectionRelocations,
 } from "./relocation.js";
 export type { SectionHeader } from "./section.js";
 export type { ProgramHeader } from "./segment.js";
 export { latin1, StringTable } from "./strings.js";
 export { type ElfSymbol, symBind, symType, symVisibility } from "./symbol.js";
+export { SymbolTableView } from "./symbol-table.js";
 export {
   parseVerdefs,
   parseVerneeds,

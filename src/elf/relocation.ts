@@ -164,6 +164,28 @@ export function sectionRelocations(file: ElfFile, sh: SectionHeader): Relocation
   return parseRelocations(file, r, kind);
 }
 
+/**
+ * Only the r_sym of each REL/RELA entry of a relocation section, as sectionRelocations would give them
+ * (empty for RELR): for scans over every relocation that need nothing else, without a bigint per entry.
+ */
+export function sectionRelocationSymbols(file: ElfFile, sh: SectionHeader): Uint32Array {
+  const kind = sectionRelocationKind(sh);
+  if (kind !== "rel" && kind !== "rela") return new Uint32Array(0);
+  const r = file.readerOver(file.sectionData(sh), file.describeSection(sh), Number(sh.sh_offset));
+  const entsize = relocationEntrySize(file, kind);
+  const out = new Uint32Array(Math.floor(r.length / entsize));
+  if (!file.is64) {
+    for (let i = 0; i < out.length; i++) out[i] = r.u32(i * entsize + 4) >>> 8; // ELF32_R_SYM
+    return out;
+  }
+  // ELF64_R_SYM is the high word of r_info: its second u32 when little-endian, its first when big. MIPS64
+  // little-endian stores the symbol index as r_info's first u32 (see parseRelocations).
+  const mips64le = file.header.e_machine === EM_MIPS && file.littleEndian;
+  const at = file.littleEndian && !mips64le ? 12 : 8;
+  for (let i = 0; i < out.length; i++) out[i] = r.u32(i * entsize + at);
+  return out;
+}
+
 /** One relocation table named by the dynamic section (readelf -D -r's dynamic_relocations). */
 export interface DynamicRelocationTable {
   /** readelf's label: REL, RELA, RELR or PLT (DT_JMPREL). */

@@ -17,7 +17,7 @@ import { dynamicTable, dynamicValue } from "../elf/dynamic.js";
 import { describeElfError, ElfError, ElfErrorCode, isElfError } from "../elf/errors.js";
 import { ElfFile } from "../elf/file.js";
 import { latin1 } from "../elf/strings.js";
-import { CacheIndex, type CacheLookupOptions, parseLdCache } from "./ld-cache.js";
+import { CacheIndex, type CacheLookupOptions } from "./ld-cache.js";
 import type { LinkFs } from "./link-fs.js";
 import { detectX86Level, type LinkProfile, profileFor, x86HwcapsFor } from "./profile.js";
 import {
@@ -178,7 +178,7 @@ export class LinkSession {
     const bytes = this.fs.readFile("/etc/ld.so.cache");
     if (bytes) {
       try {
-        index = new CacheIndex(parseLdCache(bytes, profile.littleEndian));
+        index = CacheIndex.over(bytes, profile.littleEndian);
       } catch (e) {
         if (!isElfError(e)) throw e;
       }

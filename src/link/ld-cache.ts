@@ -123,11 +123,45 @@ function fail(offset: number, message: string): never {
 }
 
 /**
+ * A cache file's table as stored: the header checked, the extension directory read, entries decoded one
+ * at a time. parseLdCache decodes them all; CacheIndex.over only the ones a lookup asks for.
+ */
+interface CacheTable {
+  format: LdCache["format"];
+  littleEndian: boolean;
+  generator: string | undefined;
+  hwcapsSubdirs: string[];
+  count: number;
+  /** Entry `i`, or undefined when its key or value is not a string in the file (_dl_cache_verify_ptr). */
+  entry(i: number): LdCacheEntry | undefined;
+  /** The bytes string offsets count from. */
+  strings: Uint8Array;
+  /** Entry `i`'s key offset into `strings`. */
+  keyOffset(i: number): number;
+}
+
+/**
  * Parses a cache file. `littleEndian` is the target's byte order: the old format carries none, and a
  * new-format file whose flags disagree is rejected, as _dl_load_cache_lookup does.
  */
 export function parseLdCache(bytes: Uint8Array, littleEndian = true): LdCache {
-  if (startsWith(bytes, 0, NEW_MAGIC)) return parseNew(bytes, 0, littleEndian, "new");
+  const t = openCacheTable(bytes, littleEndian);
+  const entries: LdCacheEntry[] = [];
+  for (let i = 0; i < t.count; i++) {
+    const e = t.entry(i);
+    if (e) entries.push(e);
+  }
+  return {
+    format: t.format,
+    littleEndian: t.littleEndian,
+    entries,
+    generator: t.generator,
+    hwcapsSubdirs: t.hwcapsSubdirs,
+  };
+}
+
+function openCacheTable(bytes: Uint8Array, littleEndian: boolean): CacheTable {
+  if (startsWith(bytes, 0, NEW_MAGIC)) return openNew(bytes, 0, littleEndian, "new");
   if (!startsWith(bytes, 0, OLD_MAGIC)) fail(0, "not an ld.so.cache file (unknown magic)");
   const r = new DataReader(bytes, littleEndian, 0, "ld.so.cache");
   const nlibs = r.u32(12);
@@ -135,29 +169,36 @@ export function parseLdCache(bytes: Uint8Array, littleEndian = true): LdCache {
   // ALIGN_CACHE: the new table follows the old entries at the next multiple of 8.
   const newAt = (OLD_HEADER + nlibs * OLD_ENTRY + 7) & ~7;
   if (newAt + NEW_HEADER <= bytes.length && startsWith(bytes, newAt, NEW_MAGIC)) {
-    return parseNew(bytes, newAt, littleEndian, "old+new");
+    return openNew(bytes, newAt, littleEndian, "old+new");
   }
   // Old format: string offsets count from the end of the entry array.
-  const strings = OLD_HEADER + nlibs * OLD_ENTRY;
-  const entries: LdCacheEntry[] = [];
-  for (let i = 0; i < nlibs; i++) {
-    const at = OLD_HEADER + i * OLD_ENTRY;
-    const key = cString(bytes, strings + r.u32(at + 4));
-    const value = cString(bytes, strings + r.u32(at + 8));
-    if (key === undefined || value === undefined) continue; // _dl_cache_verify_ptr
-    entries.push({
-      flags: r.i32(at),
-      key,
-      value,
-      osversion: undefined,
-      hwcap: undefined,
-      hwcapsSubdir: undefined,
-    });
-  }
-  return { format: "old", littleEndian, entries, generator: undefined, hwcapsSubdirs: [] };
+  const strings = bytes.subarray(OLD_HEADER + nlibs * OLD_ENTRY);
+  return {
+    format: "old",
+    littleEndian,
+    generator: undefined,
+    hwcapsSubdirs: [],
+    count: nlibs,
+    entry(i) {
+      const at = OLD_HEADER + i * OLD_ENTRY;
+      const key = cString(strings, r.u32(at + 4));
+      const value = cString(strings, r.u32(at + 8));
+      if (key === undefined || value === undefined) return undefined;
+      return {
+        flags: r.i32(at),
+        key,
+        value,
+        osversion: undefined,
+        hwcap: undefined,
+        hwcapsSubdir: undefined,
+      };
+    },
+    strings,
+    keyOffset: (i) => r.u32(OLD_HEADER + i * OLD_ENTRY + 4),
+  };
 }
 
-function parseNew(bytes: Uint8Array, base: number, targetLE: boolean, format: LdCache["format"]): LdCache {
+function openNew(bytes: Uint8Array, base: number, targetLE: boolean, format: LdCache["format"]): CacheTable {
   const flagsByte = bytes[base + 28] ?? 0;
   // cache_file_new_flags_endian_*: 0 unset (assume the target's), 1 invalid, 2 little, 3 big.
   const endian = flagsByte & 3;
@@ -197,23 +238,30 @@ function parseNew(bytes: Uint8Array, base: number, targetLE: boolean, format: Ld
     }
   }
 
-  const entries: LdCacheEntry[] = [];
-  for (let i = 0; i < nlibs; i++) {
-    const at = base + NEW_HEADER + i * NEW_ENTRY;
-    const key = cString(strings, r.u32(at + 4));
-    const value = cString(strings, r.u32(at + 8));
-    if (key === undefined || value === undefined) continue;
-    const hwcap = r.u64(at + 16);
-    entries.push({
-      flags: r.i32(at),
-      key,
-      value,
-      osversion: r.u32(at + 12),
-      hwcap,
-      hwcapsSubdir: isHwcapExtension(hwcap) ? hwcapsSubdirs[Number(hwcap & 0xffffffffn)] : undefined,
-    });
-  }
-  return { format, littleEndian: le, entries, generator, hwcapsSubdirs };
+  return {
+    format,
+    littleEndian: le,
+    generator,
+    hwcapsSubdirs,
+    count: nlibs,
+    entry(i) {
+      const at = base + NEW_HEADER + i * NEW_ENTRY;
+      const key = cString(strings, r.u32(at + 4));
+      const value = cString(strings, r.u32(at + 8));
+      if (key === undefined || value === undefined) return undefined;
+      const hwcap = r.u64(at + 16);
+      return {
+        flags: r.i32(at),
+        key,
+        value,
+        osversion: r.u32(at + 12),
+        hwcap,
+        hwcapsSubdir: isHwcapExtension(hwcap) ? hwcapsSubdirs[Number(hwcap & 0xffffffffn)] : undefined,
+      };
+    },
+    strings,
+    keyOffset: (i) => r.u32(base + NEW_HEADER + i * NEW_ENTRY + 4),
+  };
 }
 
 /** dl_cache_hwcap_extension: only bit 62 set above the low 32 bits, ignoring the ISA level bits. */
@@ -263,21 +311,58 @@ export interface CacheLookupOptions {
   isaLevels?: bigint;
 }
 
-/** Groups entries by name (under cacheLibcmp equality) so each lookup is one map access. */
+/**
+ * The entries for one name (under cacheLibcmp equality), in file order. Built from a parsed cache, it
+ * groups all entries by name; over the file's bytes (CacheIndex.over), each lookup scans the keys' bytes
+ * and decodes only the entries that match: a program needs a handful of the cache's hundreds of names.
+ */
 export class CacheIndex {
-  private readonly byName = new Map<string, LdCacheEntry[]>();
-  constructor(readonly cache: LdCache) {
+  private constructor(private readonly entriesFor: (name: string) => LdCacheEntry[] | undefined) {}
+
+  /** An index over a parsed cache: all entries grouped by name. */
+  static of(cache: LdCache): CacheIndex {
+    const byName = new Map<string, LdCacheEntry[]>();
     for (const e of cache.entries) {
       const k = normalize(e.key);
-      const list = this.byName.get(k);
+      const list = byName.get(k);
       if (list) list.push(e);
-      else this.byName.set(k, [e]);
+      else byName.set(k, [e]);
     }
+    return new CacheIndex((name) => byName.get(normalize(name)));
+  }
+
+  /**
+   * An index over the cache file's bytes, which throws where parseLdCache does: only the keys are read
+   * up front (as slices of the string table decoded once), an entry is decoded when a lookup finds it.
+   */
+  static over(bytes: Uint8Array, littleEndian = true): CacheIndex {
+    const t = openCacheTable(bytes, littleEndian);
+    const text = latin1(t.strings);
+    const byName = new Map<string, number[]>();
+    for (let i = 0; i < t.count; i++) {
+      const at = t.keyOffset(i);
+      const end = at < text.length ? text.indexOf("\0", at) : -1;
+      if (end < 0) continue; // no key: cString's undefined, an entry parseLdCache leaves out
+      const key = text.slice(at, end);
+      // normalize() changes only digit runs with a leading zero (a 0 followed by a digit).
+      const k = LEADING_ZERO.test(key) ? normalize(key) : key;
+      const list = byName.get(k);
+      if (list) list.push(i);
+      else byName.set(k, [i]);
+    }
+    return new CacheIndex((name) => {
+      const run: LdCacheEntry[] = [];
+      for (const i of byName.get(normalize(name)) ?? []) {
+        const e = t.entry(i);
+        if (e) run.push(e);
+      }
+      return run.length > 0 ? run : undefined;
+    });
   }
 
   /** The path ld.so takes from the cache for `name`, or undefined. */
   lookup(name: string, opts: CacheLookupOptions): LdCacheEntry | undefined {
-    const run = this.byName.get(normalize(name));
+    const run = this.entriesFor(name);
     if (!run) return undefined;
     let best: LdCacheEntry | undefined;
     let bestPriority = 0;
@@ -306,6 +391,8 @@ export class CacheIndex {
     return best;
   }
 }
+
+const LEADING_ZERO = /0\d/;
 
 /** A key under which names equal by cacheLibcmp collide: digit runs without leading zeros. */
 function normalize(name: string): string {
