@@ -3,9 +3,11 @@
 // stopped at its first instruction under gdb (ASLR off, empty environment), line by line.
 // With --stage entry, the program runs under gdb to a temporary breakpoint on AT_ENTRY (libraries loaded,
 // TLS set up, RELRO applied, constructors run) and is compared with `anatomy layout --stage entry`.
-// Usage: node scripts/compat-layout.mjs [--stage exec|entry] [--jobs N] [--limit N] [--legacy] [--unlimited] [FILE...]
+// Usage: node scripts/compat-layout.mjs [--stage exec|entry] [--jobs N] [--limit N] [--diffs N] [--save DIR]
+//        [--legacy] [--unlimited] [FILE...]
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 
 const args = process.argv.slice(2);
 let limit = 200;
@@ -14,6 +16,8 @@ let unlimited = false;
 let stage = "exec";
 let jobs = 8;
 let showDiffs = 5;
+// --save DIR writes each differing program's real and predicted maps (NAME.want, NAME.got) for study.
+let saveDir;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--limit") limit = Number(args[++i]);
@@ -22,6 +26,7 @@ for (let i = 0; i < args.length; i++) {
   else if (args[i] === "--stage") stage = args[++i];
   else if (args[i] === "--jobs") jobs = Number(args[++i]);
   else if (args[i] === "--diffs") showDiffs = Number(args[++i]);
+  else if (args[i] === "--save") saveDir = args[++i];
   else files.push(args[i]);
 }
 
@@ -142,6 +147,11 @@ async function compare(prog) {
   if (want === got) identicalFiles++;
   else {
     failing.push(prog);
+    if (saveDir) {
+      mkdirSync(saveDir, { recursive: true });
+      writeFileSync(join(saveDir, `${basename(prog)}.want`), want);
+      writeFileSync(join(saveDir, `${basename(prog)}.got`), got);
+    }
     if (firstDiffs.length < showDiffs)
       firstDiffs.push(
         `${prog}:\n  want ${a

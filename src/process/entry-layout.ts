@@ -1,4 +1,5 @@
 import {
+  dynamicInfo,
   ElfError,
   ElfErrorCode,
   type ElfFile,
@@ -9,7 +10,8 @@ import {
   SHT_GNU_verneed,
   STB_GNU_UNIQUE,
 } from "../elf/index.js";
-import { sectionRelocationKind, sectionRelocations } from "../elf/relocation.js";
+import { sectionRelocationKind, sectionRelocationSymbols } from "../elf/relocation.js";
+import { SymbolTableView } from "../elf/symbol-table.js";
 import { parseVerdefs, parseVerneeds } from "../elf/version.js";
 import { AddressSpace } from "./address-space.js";
 import {
@@ -102,6 +104,16 @@ export interface RtldProfile {
   /** MALLOC_ALIGNMENT of the minimal malloc. */
   mallocAlign: number;
   ptrSize: number;
+  /**
+   * ncapstr: the hwcaps subdirectories tried in each search directory (each r_search_path_elem holds one
+   * status per subdirectory). Default: the x86-64 value below.
+   */
+  capstrCount?: number;
+  /** The default directories (_dl_init_paths' system_dirs, with their trailing `/`): already known dirs. */
+  systemDirs?: string[];
+  /** What `$PLATFORM` and `$LIB` expand to (AT_PLATFORM, DL_DST_LIB): DL_DST_REQUIRED sizes by them. */
+  platform?: string;
+  dstLib?: string;
 }
 
 export const RTLD_PROFILE_X86_64: RtldProfile = {
@@ -115,6 +127,11 @@ export const RTLD_PROFILE_X86_64: RtldProfile = {
   staticSurplus: 1664,
   mallocAlign: 16,
   ptrSize: 8,
+  // Measured with gdb: decompose_rpath's 102-byte element for "/usr/lib/man-db" (40 + 11 * 4 + 1 + 16 + 1).
+  capstrCount: 11,
+  systemDirs: ["/lib/x86_64-linux-gnu/", "/usr/lib/x86_64-linux-gnu/", "/lib/", "/usr/lib/"],
+  platform: "x86_64",
+  dstLib: "lib/x86_64-linux-gnu",
 };
 
 export const RTLD_PROFILE_I386: RtldProfile = {
@@ -145,21 +162,38 @@ export interface EntryLayout extends ExecLayout {
 }
 
 /**
- * Libraries whose constructors call malloc before the program's entry point, so a [heap] exists there
- * (observed on Debian 12 with gdb: every program loading one of them had a [heap] at AT_ENTRY).
- * Constructors are code: any other object may do the same, which a static prediction cannot know.
+ * Libraries whose constructors call malloc before the program's entry point, so a [heap] exists there.
+ * Observed on Debian 12 with gdb over /usr/bin: a breakpoint on libc's malloc, calloc, realloc and
+ * memalign, attributed to the constructor that _dl_init's call_init was running (libcap, libffi,
+ * libsystemd, libxml2 and libicuuc, once suspected from programs that also load one of these, never
+ * allocate themselves). Constructors are code: any other object may do the same, which a static
+ * prediction cannot know.
  */
 export const HEAP_CONSTRUCTOR_LIBRARIES = [
   "libstdc++.so.6",
-  "libgcrypt.so.20",
   "libgpg-error.so.0",
   "libselinux.so.1",
-  "libcap.so.2",
-  "libffi.so.8",
-  "libsystemd.so.0",
   "libglib-2.0.so.0",
-  "libxml2.so.2",
-  "libicuuc.so.72",
+  "libgobject-2.0.so.0",
+  "libp11-kit.so.0",
+  "libgnutls.so.30",
+  "libX11.so.6",
+  "libz3.so.4",
+  "libLLVM-14.so.1",
+  "libapt-pkg.so.6.0",
+  "libapt-private.so.0.0",
+  "libboost_filesystem.so.1.74.0",
+  "libsource-highlight.so.4",
+  "libbabeltrace.so.1",
+  "libbabeltrace-ctf.so.1",
+  "libjq.so.1",
+  "libnuma.so.1",
+  "libopencsd.so.1",
+  "libheif.so.1",
+  "libgomp.so.1",
+  "libpixman-1.so.0",
+  "libGL.so.1",
+  "libGLX.so.0",
 ];
 /** The first sbrk for a small request: 128 KiB of top pad plus the request, page aligned. */
 const HEAP_FIRST_SBRK = 0x21000n;
@@ -303,6 +337,7 @@ class Vm {
 class MinimalMalloc {
   private ptr: bigint;
   private end: bigint;
+  private lastBlock: bigint | undefined;
   constructor(
     rtldEnd: bigint,
     private readonly vm: Vm,
@@ -324,9 +359,155 @@ class MinimalMalloc {
       this.end = page + nup;
     }
     const at = this.ptr;
+    this.lastBlock = at;
     this.ptr += size;
     return at;
   }
+
+  /** __minimal_free: only the last block allocated can be given back. */
+  free(at: bigint): void {
+    if (at === this.lastBlock) this.ptr = at;
+  }
+}
+
+/** What _dl_map_object's search needs of one link_map: its names, origin and run paths. */
+interface PathOwner {
+  /** l_name: "" for the program the kernel ran, else the path it was opened under. */
+  name: string;
+  /** l_origin; undefined for the program until a DST asks for it (_dl_get_origin). */
+  origin: string | undefined;
+  /** The executable's real path (/proc/self/exe), for _dl_get_origin. */
+  exePath?: string;
+  needed: string[];
+  rpath: string | undefined;
+  runpath: string | undefined;
+  /** l_rpath_dirs / l_runpath_dirs: undefined until cache_rpath, null for none ((void *) -1). */
+  rpathDirs?: string[] | null;
+  runpathDirs?: string[] | null;
+  /** l_loader: the object whose DT_NEEDED loaded it. */
+  loader: PathOwner | undefined;
+}
+
+function pathOwner(file: ElfFile, name: string, origin: string | undefined, loader?: PathOwner): PathOwner {
+  let info: ReturnType<typeof dynamicInfo>;
+  try {
+    info = dynamicInfo(file);
+  } catch {
+    info = undefined;
+  }
+  return {
+    name,
+    origin,
+    needed: info?.needed ?? [],
+    rpath: info?.rpath,
+    runpath: info?.runpath,
+    loader,
+  };
+}
+
+const dirName = (path: string): string => {
+  const slash = path.lastIndexOf("/");
+  return slash <= 0 ? "/" : path.slice(0, slash);
+};
+
+/** _dl_dst_count's is_dst: `$NAME` or `${NAME}`, NAME not followed by an identifier character. */
+const DST = /\$(?:\{(ORIGIN|PLATFORM|LIB)\}|(ORIGIN|PLATFORM|LIB)(?![A-Za-z0-9_]))/g;
+
+/**
+ * The run-path side of ld.so's library search (elf/dl-load.c): cache_rpath / decompose_rpath /
+ * fillin_rpath allocate, per object and on first use, a copy of the string, the result array and one
+ * r_search_path_elem per directory not seen before (GL(dl_all_dirs)); expand_dynamic_string_token
+ * allocates each element's expansion.
+ */
+class SearchPaths {
+  private readonly known: Set<string>;
+  private readonly elemBase: number;
+  private readonly platform: string;
+  private readonly dstLib: string;
+  constructor(
+    private readonly malloc: MinimalMalloc,
+    private readonly rp: RtldProfile,
+  ) {
+    this.known = new Set(rp.systemDirs ?? RTLD_PROFILE_X86_64.systemDirs);
+    // sizeof (struct r_search_path_elem): next, what, where, dirname, dirnamelen; then one status per capstr.
+    this.elemBase = 5 * rp.ptrSize + 4 * (rp.capstrCount ?? RTLD_PROFILE_X86_64.capstrCount ?? 0);
+    this.platform = rp.platform ?? RTLD_PROFILE_X86_64.platform ?? "";
+    this.dstLib = rp.dstLib ?? RTLD_PROFILE_X86_64.dstLib ?? "";
+  }
+
+  /** cache_rpath: the object's decomposed DT_RPATH or DT_RUNPATH, or null when it has none. */
+  dirs(owner: PathOwner, tag: "rpath" | "runpath"): string[] | null {
+    const key = tag === "rpath" ? "rpathDirs" : "runpathDirs";
+    const cached = owner[key];
+    if (cached !== undefined) return cached;
+    const dirs = this.decompose(owner, owner[tag]);
+    owner[key] = dirs;
+    return dirs;
+  }
+
+  /** decompose_rpath + fillin_rpath. */
+  private decompose(owner: PathOwner, rpath: string | undefined): string[] | null {
+    if (rpath === undefined || rpath === "") return null;
+    const copy = this.malloc.alloc(rpath.length + 1);
+    const nelems = rpath.split(":").length - 1;
+    const result = this.malloc.alloc((nelems + 2) * this.rp.ptrSize);
+    const dirs: string[] = [];
+    for (const element of rpath.split(":")) {
+      let dir = "";
+      let toFree: bigint | undefined;
+      if (element !== "") {
+        const expanded = this.expand(owner, element);
+        toFree = expanded.at;
+        dir = expanded.text;
+        if (dir === "") {
+          this.malloc.free(toFree);
+          continue;
+        }
+        dir = dir.length > 1 ? dir.replace(/(.)\/+$/, "$1") : dir;
+        if (!dir.endsWith("/")) dir += "/";
+      }
+      if (!this.known.has(dir)) {
+        // A new directory: the element, its hwcaps statuses, `where` (l_name) and the name.
+        this.malloc.alloc(this.elemBase + owner.name.length + 1 + dir.length + 1);
+        this.known.add(dir);
+      }
+      if (!dirs.includes(dir)) dirs.push(dir);
+      if (toFree !== undefined) this.malloc.free(toFree);
+    }
+    this.malloc.free(copy);
+    if (dirs.length === 0) {
+      this.malloc.free(result);
+      return null;
+    }
+    return dirs;
+  }
+
+  /** expand_dynamic_string_token: a strdup, or DL_DST_REQUIRED bytes for the substituted string. */
+  expand(owner: PathOwner, input: string): { text: string; at: bigint } {
+    const count = input.match(DST)?.length ?? 0;
+    if (count === 0) return { text: input, at: this.malloc.alloc(input.length + 1) };
+    if (owner.origin === undefined) {
+      // _dl_get_origin for the program: the directory of /proc/self/exe, malloc'ed with its slash.
+      const exe = owner.exePath ?? "/";
+      const slash = exe.lastIndexOf("/");
+      this.malloc.alloc(slash + 2);
+      owner.origin = dirName(exe);
+    }
+    const dstLen = Math.max(owner.origin.length, this.platform.length, this.dstLib.length);
+    const total = input.length + (dstLen > 4 ? count * (dstLen - 4) : 0);
+    const at = this.malloc.alloc(total + 1);
+    const origin = owner.origin;
+    const text = input.replace(DST, (_m, a: string | undefined, b: string | undefined) => {
+      const name = a ?? b;
+      return name === "ORIGIN" ? origin : name === "PLATFORM" ? this.platform : this.dstLib;
+    });
+    return { text, at };
+  }
+}
+
+/** The search directory a library was found in (a glibc-hwcaps subdirectory counts as its parent). */
+function foundIn(path: string): string {
+  return `${dirName(path).replace(/\/glibc-hwcaps\/[^/]+$/, "")}/`.replace(/^\/\/$/, "/");
 }
 
 function anonymous(start: bigint, end: bigint, perms: string, kind: MappingKind): Mapping {
@@ -452,33 +633,39 @@ export function staticTlsUse(files: ElfFile[], tcbAlign: bigint): { used: bigint
  * defined unique symbols of the loaded objects (C++ libraries' template statics and guard variables).
  */
 export function uniqueSymbols(files: ElfFile[]): number {
-  // The unique symbols defined by the loaded objects...
+  // The unique symbols defined by the loaded objects (read field by field: a C program has none, and
+  // decoding every dynamic symbol of libc and the program cost more than the rest of the replay)...
   const defined = new Set<string>();
   for (const f of files) {
     try {
       for (const sh of f.sectionHeaders) {
         if (sh.sh_type !== SHT_DYNSYM) continue;
-        for (const sym of f.symbols(sh)) {
-          if (sym.st_info >> 4 === STB_GNU_UNIQUE && sym.st_shndx !== 0 && sym.name) defined.add(sym.name);
+        const syms = new SymbolTableView(f, sh);
+        for (const i of syms.withBinding(STB_GNU_UNIQUE)) {
+          const name = syms.shndx(i) !== 0 ? syms.name(i) : undefined;
+          if (name) defined.add(name);
         }
       }
     } catch {
       // unreadable symbols: nothing counted
     }
   }
+  if (defined.size === 0) return 0;
   // ...that some non-PLT dynamic relocation refers to (PLT slots are bound lazily, after the entry point).
   const bound = new Set<string>();
   for (const f of files) {
     try {
       for (const sh of f.sectionHeaders) {
-        const name = f.sectionName(sh) ?? "";
-        if (name.endsWith(".plt") || sectionRelocationKind(sh) === undefined) continue;
+        if (sectionRelocationKind(sh) === undefined || (f.sectionName(sh) ?? "").endsWith(".plt")) continue;
         const link = f.sectionHeaders[sh.sh_link];
         if (!link || link.sh_type !== SHT_DYNSYM) continue;
-        const syms = f.symbols(link);
-        for (const r of sectionRelocations(f, sh)) {
-          const n = syms[r.r_sym]?.name;
-          if (n && defined.has(n)) bound.add(n);
+        const syms = new SymbolTableView(f, link);
+        const seen = new Uint8Array(syms.count);
+        for (const sym of sectionRelocationSymbols(f, sh)) {
+          if (sym >= syms.count || seen[sym]) continue;
+          seen[sym] = 1;
+          const name = syms.name(sym);
+          if (name && defined.has(name)) bound.add(name);
         }
       }
     } catch {
@@ -516,6 +703,54 @@ function objectCount(opts: EntryLayoutOptions, libs: number): number {
   // The program, the libraries and ld.so (when it is in the search list or not: it is always mapped).
   void opts;
   return libs + 2;
+}
+
+/**
+ * Which object's DT_NEEDED caused each load, with its run-path facts: replays _dl_map_object_deps's
+ * breadth-first queue (the program, then each library as it is loaded, and ld.so where a DT_NEEDED
+ * first names it). A step that does not pair up with its object's DT_NEEDED list leaves its loads
+ * without a loader (their search is then not modelled).
+ */
+function replayQueue(steps: EntryStep[], main: PathOwner, rtld: MappedFile): Map<EntryLibrary, PathOwner> {
+  const loaderOf = new Map<EntryLibrary, PathOwner>();
+  const rtldOwner = pathOwner(rtld.file, rtld.path, dirName(rtld.path));
+  let rtldSoname: string | undefined;
+  try {
+    rtldSoname = dynamicInfo(rtld.file)?.soname;
+  } catch {
+    rtldSoname = undefined;
+  }
+  const isRtld = (name: string): boolean =>
+    name === rtld.path ||
+    (rtldSoname !== undefined && (name === rtldSoname || name.endsWith(`/${rtldSoname}`)));
+  const queue: Array<PathOwner | undefined> = [main];
+  let rtldQueued = false;
+  steps.forEach((step, i) => {
+    const owner = queue[i];
+    const queued = queue.length;
+    const rtldWasQueued = rtldQueued;
+    let j = 0;
+    for (const name of owner?.needed ?? []) {
+      const lib = step.loads[j];
+      if (owner && lib && lib.name === name) {
+        const self = pathOwner(lib.file.file, lib.openedPath, dirName(lib.openedPath), owner);
+        loaderOf.set(lib, owner);
+        queue.push(self);
+        j++;
+      } else if (!rtldQueued && isRtld(name)) {
+        rtldQueued = true;
+        queue.push(rtldOwner);
+      }
+    }
+    if (j !== step.loads.length) {
+      // Out of step with the link graph: forget this step's pairing and keep the queue's length right.
+      for (const lib of step.loads) loaderOf.delete(lib);
+      queue.length = queued;
+      rtldQueued = rtldWasQueued;
+      for (let k = 0; k < step.loads.length; k++) queue.push(undefined);
+    }
+  });
+  return loaderOf;
 }
 
 /** Are the program's segments back to back (rtld.c's l_contiguous for the main map)? */
@@ -575,20 +810,64 @@ export function predictEntryLayout(
   malloc.alloc(rp.linkMapSize + 16 * 2 * ptr + 3 * ptr + 1);
   for (const n of rp.early) malloc.alloc(n);
 
-  // _dl_load_cache_lookup maps the whole cache read-only; dl_main unmaps it once loading is done.
+  // _dl_init_paths decomposes the main map's DT_RUNPATH, else its DT_RPATH, right away.
+  const mainName = opts.programName ?? mainFile.path;
+  const mainOwner =
+    opts.mode === "ldd"
+      ? pathOwner(mainFile.file, mainName, dirName(mainName))
+      : pathOwner(mainFile.file, "", undefined);
+  mainOwner.exePath = mainFile.path;
+  const paths = new SearchPaths(malloc, rp);
+  if (mainOwner.runpath !== undefined) {
+    paths.dirs(mainOwner, "runpath");
+    mainOwner.rpathDirs = null;
+  } else {
+    mainOwner.runpathDirs = null;
+    paths.dirs(mainOwner, "rpath");
+  }
+  const loaderOf = replayQueue(opts.steps, mainOwner, rtld);
+
+  // _dl_load_cache_lookup maps the whole cache read-only at the first search that gets that far (after
+  // the run paths); dl_main unmaps it once loading is done.
   let cache: [bigint, bigint] | undefined;
-  const anyLoads = opts.steps.some((s) => s.loads.some((l) => l.viaCache));
-  if (opts.cacheSize !== undefined && opts.cacheSize > 0n && anyLoads) {
+  let cacheLooked = false;
+  const lookInCache = (): void => {
+    if (cacheLooked) return;
+    cacheLooked = true;
+    if (opts.cacheSize === undefined || opts.cacheSize <= 0n) return;
     const len = pageUp(opts.cacheSize);
     const at = vm.unmapped(len, 0n, true);
     vm.map(anonymous(at, at + len, "r--p", "mmap"));
     cache = [at, at + len];
-  }
+  };
+  /** _dl_map_object's search before the cache: the loaders' DT_RPATH chain, the program's, DT_RUNPATH. */
+  const inRunPaths = (loader: PathOwner, dir: string): boolean => {
+    if (loader.runpath === undefined) {
+      let didMain = false;
+      for (let l: PathOwner | undefined = loader; l; l = l.loader) {
+        const dirs = paths.dirs(l, "rpath");
+        if (!dirs) continue;
+        if (dirs.includes(dir)) return true;
+        if (l === mainOwner) didMain = true;
+      }
+      if (!didMain && paths.dirs(mainOwner, "rpath")?.includes(dir)) return true;
+    }
+    return paths.dirs(loader, "runpath")?.includes(dir) ?? false;
+  };
 
   const loaded: Array<{ lib: EntryLibrary; bias: bigint }> = [];
   for (const step of opts.steps) {
     for (const lib of step.loads) {
-      if (lib.viaCache) malloc.alloc(lib.openedPath.length + 1);
+      const loader = loaderOf.get(lib);
+      if (lib.name.includes("/")) {
+        // A name with a slash is opened as is, after DST expansion (expand_dynamic_string_token).
+        if (loader) paths.expand(loader, lib.name);
+        else malloc.alloc(lib.name.length + 1);
+      } else {
+        if (!loader || !inRunPaths(loader, foundIn(lib.openedPath))) lookInCache();
+        // The cache's strdup of its path, or open_path's malloc of the directory plus the name.
+        malloc.alloc(lib.openedPath.length + 1);
+      }
       malloc.alloc(rp.linkMapSize + ptr + 2 * ptr + lib.name.length + 1);
       malloc.alloc(lib.openedPath.length + 1); // l_origin
       const bias = mapObject(vm, lib.file);
