@@ -6,6 +6,7 @@ import { predictAslr } from "../process/aslr.js";
 import {
   type EntryLayout,
   type EntryLibrary,
+  type EntryRunPath,
   type EntryStep,
   predictEntryLayout,
   uniqueSymbols,
@@ -231,9 +232,23 @@ export interface EntryContext {
 /** The breadth-first steps of _dl_map_object_deps, from the link graph ld.so would build. */
 export function entrySteps(g: LinkGraph, open: (path: string) => MappedFile): EntryStep[] {
   const libs = new Map<object, EntryLibrary>();
+  // cache_rpath decomposes a library's list at its first search; the program's is done already.
+  const decomposed = new Set<object>([g.main]);
+  const runPaths = (o: LinkGraph["main"]): EntryRunPath[] => {
+    const out: EntryRunPath[] = [];
+    const add = (l: LinkGraph["main"] | undefined, list: string | undefined): void => {
+      if (!l || list === undefined || decomposed.has(l)) return;
+      decomposed.add(l);
+      out.push({ list, origin: l.origin ?? "", where: l.path, main: false });
+    };
+    if (o.runpath !== undefined) add(o, o.runpath);
+    else for (let l: typeof o | undefined = o; l; l = l.loader as typeof o | undefined) add(l, l.rpath);
+    return out;
+  };
   return g.searchList.map((o) => ({
     main: o.kind === "main",
     needed: o.needed.length,
+    runPaths: o.deps.some((d) => d.loaded) ? runPaths(o) : [],
     loads: o.deps
       .filter((d) => d.loaded)
       .map((d) => {
@@ -292,10 +307,23 @@ export function entryLayout(
     ...(programFile ? { program: programFile, programName: program, constructorHeap: false } : {}),
     cacheSize,
     steps,
+    ...(g.main.runpath !== undefined || g.main.rpath !== undefined
+      ? {
+          mainRunPath: {
+            list: g.main.runpath ?? g.main.rpath ?? "",
+            origin: g.main.origin ?? "",
+            // l_name: empty for the program the kernel ran, the given name when ld.so maps it.
+            where: ctx.mode === "ldd" ? program : "",
+            main: ctx.mode === "exec",
+          },
+        }
+      : {}),
     searchListLength: g.searchList.length,
     versionChain: g.objects.map((o) =>
       o.kind === "vdso"
-        ? 2
+        ? exec.is64
+          ? 2 // LINUX_2.6
+          : 3 // i386's vDSO: LINUX_2.6 and LINUX_2.5
         : o.kind === "missing"
           ? 0
           : versionIndexHigh(

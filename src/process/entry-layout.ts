@@ -37,7 +37,7 @@ export interface EntryLibrary {
   file: MappedFile;
   /** The path ld.so opened (l_name): for a cache hit the cache's string, duplicated with strdup. */
   openedPath: string;
-  /** Whether the path came from /etc/ld.so.cache (one more strdup). */
+  /** Whether the path came from /etc/ld.so.cache (the first such search maps the cache). */
   viaCache: boolean;
 }
 
@@ -49,6 +49,20 @@ export interface EntryStep {
   needed: number;
   /** Libraries first loaded while processing its DT_NEEDED entries, in order. */
   loads: EntryLibrary[];
+  /** DT_RUNPATH / DT_RPATH lists the step's first search decomposes (cache_rpath), in that order. */
+  runPaths?: EntryRunPath[];
+}
+
+/** A DT_RUNPATH or DT_RPATH list that decompose_rpath (elf/dl-load.c) turns into search-path elements. */
+export interface EntryRunPath {
+  /** The list as written in the dynamic section. */
+  list: string;
+  /** l_origin, for $ORIGIN. */
+  origin: string;
+  /** l_name: "" for the program ld.so was started for. */
+  where: string;
+  /** The program's l_origin is computed on first use (_dl_get_origin); a library's at its load. */
+  main: boolean;
 }
 
 export interface EntryLayoutOptions {
@@ -66,6 +80,8 @@ export interface EntryLayoutOptions {
   cacheSize: bigint | undefined;
   /** The breadth-first steps, the program first. */
   steps: EntryStep[];
+  /** The program's DT_RUNPATH or DT_RPATH, decomposed by _dl_init_paths. */
+  mainRunPath?: EntryRunPath;
   /** The length of the main program's search list (l_searchlist.r_nlist). */
   searchListLength: number;
   /** Objects with a PT_TLS, in module-id order (program first, then libraries in load order). */
@@ -94,11 +110,24 @@ export interface RtldProfile {
   uniqueSymSize: number;
   /** sizeof (struct dl_find_object_internal). */
   findObjectSize: number;
+  /** sizeof (struct r_search_path_elem) plus its status array (one enum per hwcaps string). */
+  searchPathElemSize: number;
+  /** The system directories compiled into ld.so (rtld_search_dirs, in GL(dl_all_dirs) from the start). */
+  systemDirs: string[];
+  /** $PLATFORM and $LIB (DL_DST_LIB) of this ld.so: DL_DST_REQUIRED reserves room for the longest. */
+  platform: string;
+  dstLib: string;
   /** TLS_TCB_SIZE (sizeof (struct pthread)) and TCB_ALIGNMENT. */
   tcbSize: number;
   tcbAlign: number;
   /** GLRO(dl_tls_static_surplus) with the default tunables. */
   staticSurplus: number;
+  /**
+   * The [heap] after a constructor's first small malloc (libc's sysmalloc): the first sbrk, the request
+   * plus 128 KiB of top pad page aligned, and on i386 one more page, as MALLOC_ALIGNMENT (16) exceeds
+   * 2 * SIZE_SZ: the misaligned first chunk makes sysmalloc sbrk again for the correction.
+   */
+  firstHeap: number;
   /** MALLOC_ALIGNMENT of the minimal malloc. */
   mallocAlign: number;
   ptrSize: number;
@@ -110,22 +139,40 @@ export const RTLD_PROFILE_X86_64: RtldProfile = {
   versionSize: 24,
   uniqueSymSize: 32,
   findObjectSize: 32,
+  searchPathElemSize: 40 + 4 * 11,
+  systemDirs: ["/lib/x86_64-linux-gnu/", "/usr/lib/x86_64-linux-gnu/", "/lib/", "/usr/lib/"],
+  platform: "x86_64",
+  dstLib: "lib/x86_64-linux-gnu",
   tcbSize: 2368,
   tcbAlign: 64,
   staticSurplus: 1664,
+  firstHeap: 0x21000,
   mallocAlign: 16,
   ptrSize: 8,
 };
 
+/**
+ * /lib/ld-linux.so.2 of libc6-i386 2.36, measured with gdb breakpoints on its (stripped) __minimal_malloc
+ * (the target of __rtld_malloc_init_stubs' __rtld_malloc, argument on the stack): link_maps of 785 bytes
+ * for the program and the vDSO; no glibc-hwcaps subdirectories on i386, so _dl_important_hwcaps asks for
+ * 0 bytes of priorities, then 87 of legacy hwcaps strings (platform i686 and this CPU's important
+ * hwcaps); dl_find_object_internal has eh_dbase on i386 (5 words); a search-path element is 20 bytes
+ * and 8 status words (79 bytes for $ORIGIN = /tmp/anatomy-i386/demo.d of the program).
+ */
 export const RTLD_PROFILE_I386: RtldProfile = {
-  linkMapSize: 620,
-  early: [24, 140, 20, 240],
+  linkMapSize: 644,
+  early: [0, 87, 20, 240],
   versionSize: 16,
   uniqueSymSize: 16,
-  findObjectSize: 16,
+  findObjectSize: 20,
+  searchPathElemSize: 20 + 4 * 8,
+  systemDirs: ["/lib32/", "/usr/lib32/", "/lib/", "/usr/lib/"],
+  platform: "i686",
+  dstLib: "lib32",
   tcbSize: 1216,
   tcbAlign: 64,
   staticSurplus: 1664,
+  firstHeap: 0x22000,
   mallocAlign: 16,
   ptrSize: 4,
 };
@@ -161,8 +208,6 @@ export const HEAP_CONSTRUCTOR_LIBRARIES = [
   "libxml2.so.2",
   "libicuuc.so.72",
 ];
-/** The first sbrk for a small request: 128 KiB of top pad plus the request, page aligned. */
-const HEAP_FIRST_SBRK = 0x21000n;
 
 const PAGE = 4096n;
 const PMD = 2n << 20n;
@@ -303,6 +348,7 @@ class Vm {
 class MinimalMalloc {
   private ptr: bigint;
   private end: bigint;
+  private last = -1n;
   constructor(
     rtldEnd: bigint,
     private readonly vm: Vm,
@@ -324,8 +370,64 @@ class MinimalMalloc {
       this.end = page + nup;
     }
     const at = this.ptr;
+    this.last = at;
     this.ptr += size;
     return at;
+  }
+
+  /** __minimal_free: only the last block comes back. */
+  free(at: bigint): void {
+    if (at === this.last) this.ptr = at;
+  }
+}
+
+/** is_dst: $NAME not followed by an identifier character, or ${NAME}. */
+const DST = /\$(?:\{(?:ORIGIN|PLATFORM|LIB)\}|(?:ORIGIN|PLATFORM|LIB)(?![A-Za-z0-9_]))/g;
+
+/**
+ * decompose_rpath and fillin_rpath (elf/dl-load.c): a copy of the list, the result array, then per
+ * element its expansion (the program's l_origin first, by _dl_get_origin) and a new r_search_path_elem
+ * unless GL(dl_all_dirs) has the directory already, in which case the freed expansion is reused.
+ */
+function decomposeRunPath(
+  rp: EntryRunPath,
+  malloc: MinimalMalloc,
+  prof: RtldProfile,
+  known: Set<string>,
+): void {
+  const ptr = prof.ptrSize;
+  malloc.alloc(rp.list.length + 1);
+  malloc.alloc(((rp.list.match(/:/g)?.length ?? 0) + 2) * ptr);
+  const value: Record<string, string> = { ORIGIN: rp.origin, PLATFORM: prof.platform, LIB: prof.dstLib };
+  let originKnown = !rp.main;
+  for (const element of rp.list.split(":")) {
+    // strsep's empty element stays the empty directory name (the working directory).
+    let dir = "";
+    let expansion: bigint | undefined;
+    if (element !== "") {
+      const count = element.match(DST)?.length ?? 0;
+      if (count > 0 && !originKnown) {
+        // DL_DST_REQUIRED: _dl_get_origin mallocs the directory with its '/' (readlink of /proc/self/exe).
+        malloc.alloc(rp.origin.length + (rp.origin === "/" ? 1 : 2));
+        originKnown = true;
+      }
+      const longest = Math.max(rp.origin.length, prof.platform.length, prof.dstLib.length);
+      // expand_dynamic_string_token: strdup, or room for each token's longest expansion.
+      expansion = malloc.alloc(element.length + (count > 0 && longest > 4 ? count * (longest - 4) : 0) + 1);
+      const expanded = element.replace(DST, (t) => value[t.replace(/[${}]/g, "")]!);
+      if (expanded === "") {
+        malloc.free(expansion);
+        continue;
+      }
+      dir = expanded.replace(/(.)\/+$/, "$1");
+      if (!dir.endsWith("/")) dir += "/";
+    }
+    if (known.has(dir)) {
+      if (expansion !== undefined) malloc.free(expansion);
+      continue;
+    }
+    known.add(dir);
+    malloc.alloc(prof.searchPathElemSize + rp.where.length + 1 + dir.length + 1);
   }
 }
 
@@ -574,21 +676,28 @@ export function predictEntryLayout(
   // setup_vdso's link_map is sized the same way (measured: 1481 bytes on x86-64 like the program's).
   malloc.alloc(rp.linkMapSize + 16 * 2 * ptr + 3 * ptr + 1);
   for (const n of rp.early) malloc.alloc(n);
+  const knownDirs = new Set(rp.systemDirs);
+  if (opts.mainRunPath) decomposeRunPath(opts.mainRunPath, malloc, rp, knownDirs);
 
-  // _dl_load_cache_lookup maps the whole cache read-only; dl_main unmaps it once loading is done.
+  // _dl_load_cache_lookup maps the whole cache read-only at the first search that reaches it (after
+  // any found through a run path); dl_main unmaps it once loading is done.
   let cache: [bigint, bigint] | undefined;
-  const anyLoads = opts.steps.some((s) => s.loads.some((l) => l.viaCache));
-  if (opts.cacheSize !== undefined && opts.cacheSize > 0n && anyLoads) {
+  const mapCache = (): void => {
+    if (cache || opts.cacheSize === undefined || opts.cacheSize <= 0n) return;
     const len = pageUp(opts.cacheSize);
     const at = vm.unmapped(len, 0n, true);
     vm.map(anonymous(at, at + len, "r--p", "mmap"));
     cache = [at, at + len];
-  }
+  };
 
   const loaded: Array<{ lib: EntryLibrary; bias: bigint }> = [];
   for (const step of opts.steps) {
+    if (step.loads.length > 0)
+      for (const r of step.runPaths ?? []) decomposeRunPath(r, malloc, rp, knownDirs);
     for (const lib of step.loads) {
-      if (lib.viaCache) malloc.alloc(lib.openedPath.length + 1);
+      if (lib.viaCache) mapCache();
+      // The path found: the cache's string (strdup) or open_path's realname (malloc), both its length + 1.
+      malloc.alloc(lib.openedPath.length + 1);
       malloc.alloc(rp.linkMapSize + ptr + 2 * ptr + lib.name.length + 1);
       malloc.alloc(lib.openedPath.length + 1); // l_origin
       const bias = mapObject(vm, lib.file);
@@ -637,7 +746,7 @@ export function predictEntryLayout(
   // A constructor that mallocs (run before the entry point) makes glibc's malloc grow the heap with brk:
   // the first sbrk asks for the request plus M_TOP_PAD (128 KiB), page aligned.
   if (opts.constructorHeap ?? loaded.some((l) => HEAP_CONSTRUCTOR_LIBRARIES.includes(l.lib.name))) {
-    vm.map({ ...anonymous(exec.brk, exec.brk + HEAP_FIRST_SBRK, "rw-p", "heap"), path: "[heap]" });
+    vm.map({ ...anonymous(exec.brk, exec.brk + BigInt(rp.firstHeap), "rw-p", "heap"), path: "[heap]" });
   }
   const mappings = vm.merged();
   annotate(mappings, [
