@@ -61,8 +61,9 @@ const gdbScript = [
   "starti",
   ...(stage === "entry"
     ? [
-        // AT_ENTRY from the auxiliary vector; a temporary breakpoint there; run to it.
-        'python import gdb, re; gdb.execute("tbreak *" + re.search(r"AT_ENTRY\\s.*?(0x[0-9a-f]+)", gdb.execute("info auxv", to_string=True)).group(1)); gdb.execute("continue")',
+        // AT_ENTRY from the auxiliary vector; a temporary breakpoint there; run to it (a static program
+        // is there already at starti: nothing runs before its entry point).
+        'python import gdb, re; e = int(re.search(r"AT_ENTRY\\s.*?(0x[0-9a-f]+)", gdb.execute("info auxv", to_string=True)).group(1), 16); int(gdb.parse_and_eval("$pc")) == e or (gdb.execute("tbreak *%#x" % e), gdb.execute("continue"))',
       ]
     : []),
   'python import gdb; print("@@MAPS@@"); print(open("/proc/%d/maps" % gdb.selected_inferior().pid).read(), end=""); print("@@END@@")',

@@ -295,7 +295,9 @@ export function entryLayout(
     searchListLength: g.searchList.length,
     versionChain: g.objects.map((o) =>
       o.kind === "vdso"
-        ? 2
+        ? exec.is64
+          ? 2 // LINUX_2.6
+          : 3 // i386's vDSO: LINUX_2.6 and LINUX_2.5
         : o.kind === "missing"
           ? 0
           : versionIndexHigh(

@@ -106,14 +106,20 @@ export interface RtldProfile {
   ptrSize: number;
   /**
    * ncapstr: the hwcaps subdirectories tried in each search directory (each r_search_path_elem holds one
-   * status per subdirectory). Default: the x86-64 value below.
+   * status per subdirectory).
    */
-  capstrCount?: number;
+  capstrCount: number;
   /** The default directories (_dl_init_paths' system_dirs, with their trailing `/`): already known dirs. */
-  systemDirs?: string[];
+  systemDirs: string[];
   /** What `$PLATFORM` and `$LIB` expand to (AT_PLATFORM, DL_DST_LIB): DL_DST_REQUIRED sizes by them. */
-  platform?: string;
-  dstLib?: string;
+  platform: string;
+  dstLib: string;
+  /**
+   * The [heap] after a constructor's first small malloc (libc's sysmalloc): the first sbrk, the request
+   * plus 128 KiB of top pad page aligned, and on i386 one more page, as MALLOC_ALIGNMENT (16) exceeds
+   * 2 * SIZE_SZ: the misaligned first chunk makes sysmalloc sbrk again for the correction.
+   */
+  firstHeap: bigint;
 }
 
 export const RTLD_PROFILE_X86_64: RtldProfile = {
@@ -132,19 +138,33 @@ export const RTLD_PROFILE_X86_64: RtldProfile = {
   systemDirs: ["/lib/x86_64-linux-gnu/", "/usr/lib/x86_64-linux-gnu/", "/lib/", "/usr/lib/"],
   platform: "x86_64",
   dstLib: "lib/x86_64-linux-gnu",
+  firstHeap: 0x21000n,
 };
 
+/**
+ * Debian's libc6-i386 2.36 /lib/ld-linux.so.2, measured with gdb breakpoints on its (stripped)
+ * __minimal_malloc (the target of __rtld_malloc_init_stubs' __rtld_malloc, argument on the stack):
+ * link_maps of 785 bytes for the program and the vDSO; no glibc-hwcaps subdirectories on i386, so
+ * _dl_important_hwcaps asks for 0 bytes of priorities, then 87 of legacy hwcaps strings (platform
+ * i686 and this CPU's important hwcaps); dl_find_object_internal has eh_dbase on i386 (5 words); a
+ * search-path element is 20 bytes and 8 status words.
+ */
 export const RTLD_PROFILE_I386: RtldProfile = {
-  linkMapSize: 620,
-  early: [24, 140, 20, 240],
+  linkMapSize: 644,
+  early: [0, 87, 20, 240],
   versionSize: 16,
   uniqueSymSize: 16,
-  findObjectSize: 16,
+  findObjectSize: 20,
   tcbSize: 1216,
   tcbAlign: 64,
   staticSurplus: 1664,
   mallocAlign: 16,
   ptrSize: 4,
+  capstrCount: 8,
+  systemDirs: ["/lib32/", "/usr/lib32/", "/lib/", "/usr/lib/"],
+  platform: "i686",
+  dstLib: "lib32",
+  firstHeap: 0x22000n,
 };
 
 export interface EntryObject {
@@ -195,8 +215,6 @@ export const HEAP_CONSTRUCTOR_LIBRARIES = [
   "libGL.so.1",
   "libGLX.so.0",
 ];
-/** The first sbrk for a small request: 128 KiB of top pad plus the request, page aligned. */
-const HEAP_FIRST_SBRK = 0x21000n;
 
 const PAGE = 4096n;
 const PMD = 2n << 20n;
@@ -428,11 +446,11 @@ class SearchPaths {
     private readonly malloc: MinimalMalloc,
     private readonly rp: RtldProfile,
   ) {
-    this.known = new Set(rp.systemDirs ?? RTLD_PROFILE_X86_64.systemDirs);
+    this.known = new Set(rp.systemDirs);
     // sizeof (struct r_search_path_elem): next, what, where, dirname, dirnamelen; then one status per capstr.
-    this.elemBase = 5 * rp.ptrSize + 4 * (rp.capstrCount ?? RTLD_PROFILE_X86_64.capstrCount ?? 0);
-    this.platform = rp.platform ?? RTLD_PROFILE_X86_64.platform ?? "";
-    this.dstLib = rp.dstLib ?? RTLD_PROFILE_X86_64.dstLib ?? "";
+    this.elemBase = 5 * rp.ptrSize + 4 * rp.capstrCount;
+    this.platform = rp.platform;
+    this.dstLib = rp.dstLib;
   }
 
   /** cache_rpath: the object's decomposed DT_RPATH or DT_RUNPATH, or null when it has none. */
@@ -916,7 +934,7 @@ export function predictEntryLayout(
   // A constructor that mallocs (run before the entry point) makes glibc's malloc grow the heap with brk:
   // the first sbrk asks for the request plus M_TOP_PAD (128 KiB), page aligned.
   if (opts.constructorHeap ?? loaded.some((l) => HEAP_CONSTRUCTOR_LIBRARIES.includes(l.lib.name))) {
-    vm.map({ ...anonymous(exec.brk, exec.brk + HEAP_FIRST_SBRK, "rw-p", "heap"), path: "[heap]" });
+    vm.map({ ...anonymous(exec.brk, exec.brk + rp.firstHeap, "rw-p", "heap"), path: "[heap]" });
   }
   const mappings = vm.merged();
   annotate(mappings, [
