@@ -1,40 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  BufferSource,
-  ElfFile,
-  EM_386,
-  EM_X86_64,
-  ET_DYN,
-  ET_EXEC,
-  PF_R,
-  PF_W,
-  PF_X,
-  PT_LOAD,
-} from "../src/elf/index.js";
+import { EM_386, EM_X86_64, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_LOAD } from "../src/elf/index.js";
 import { type AslrSettings, entropyBits, predictAslr } from "../src/process/aslr.js";
-import { type ExecLayoutOptions, type MappedFile, predictExecLayout } from "../src/process/exec-layout.js";
-import { kernelProfile } from "../src/process/kernel-profile.js";
+import { type MappedFile, predictExecLayout } from "../src/process/exec-layout.js";
 import { renderAslr } from "../src/render/aslr.js";
 import { StringOutput } from "../src/render/output.js";
+import { mappedElf as mapped, execOptions as opts } from "./helpers/layout-env.js";
 import { makeElf } from "./helpers/make-elf.js";
 
-const profile = kernelProfile("6.18.0", { vvar: 0x4000, vvarVclock: 0x2000, vdso: 0x2000 });
-const opts = (over: Partial<ExecLayoutOptions> = {}): ExecLayoutOptions => ({
-  profile,
-  stackLimit: 8n << 20n,
-  legacy: false,
-  addrLimit3GB: false,
-  execfn: "/t/prog",
-  argv: ["/t/prog"],
-  envp: [],
-  ...over,
-});
 const on = (level: 0 | 1 | 2 = 2): AslrSettings => ({ level, mmapRndBits: 28, mmapRndCompatBits: 8 });
-
-function mapped(bytes: Uint8Array, path: string): MappedFile {
-  return { file: ElfFile.open(new BufferSource(bytes)), path, devMajor: 0xfe, devMinor: 0, inode: 1n };
-}
 
 /** Text at 0, data+bss at 0x2e10 (memsz 0x3000): a small PIE (or ET_EXEC at `base`). */
 function program(is64: boolean, type: number, base: bigint, align = 0x1000n): MappedFile {

@@ -1,29 +1,18 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
-import {
-  BufferSource,
-  ElfFile,
-  EM_X86_64,
-  ET_DYN,
-  PF_R,
-  PF_W,
-  PF_X,
-  PT_GNU_RELRO,
-  PT_LOAD,
-  PT_TLS,
-} from "../src/elf/index.js";
+import { EM_X86_64, ET_DYN, PF_R, PF_W, PF_X, PT_GNU_RELRO, PT_LOAD, PT_TLS } from "../src/elf/index.js";
 import { predictEntryLayout, staticTlsUse } from "../src/process/entry-layout.js";
-import { type MappedFile, mapsLine, predictExecLayout } from "../src/process/exec-layout.js";
-import { kernelProfile } from "../src/process/kernel-profile.js";
+import { mapsLine, predictExecLayout } from "../src/process/exec-layout.js";
+import {
+  execOptions,
+  hasGdb,
+  mappedElf as mapped,
+  mapsAtEntry,
+  predictedMaps,
+  testProfile as profile,
+} from "./helpers/layout-env.js";
 import { makeElf, type Phdr } from "./helpers/make-elf.js";
-
-const profile = kernelProfile("6.18.0", { vvar: 0x4000, vvarVclock: 0x2000, vdso: 0x2000 });
-
-function mapped(bytes: Uint8Array, path: string, inode: bigint): MappedFile {
-  return { file: ElfFile.open(new BufferSource(bytes)), path, devMajor: 0xfe, devMinor: 0, inode };
-}
 
 const load = (flags: number, off: bigint, vaddr: bigint, filesz: bigint, memsz: bigint): Phdr => ({
   p_type: PT_LOAD,
@@ -112,15 +101,7 @@ function predict() {
   const exe = mapped(programFile(), "/t/prog", 10n);
   const rtld = mapped(interpreter(), "/t/ld.so", 11n);
   const lib = mapped(library(), "/t/libx.so.1", 12n);
-  const exec = predictExecLayout(exe, rtld, {
-    profile,
-    stackLimit: 8n << 20n,
-    legacy: false,
-    addrLimit3GB: false,
-    execfn: "/t/prog",
-    argv: ["/t/prog"],
-    envp: [],
-  });
+  const exec = predictExecLayout(exe, rtld, execOptions());
   const entry = predictEntryLayout(exec, exe, rtld, {
     profile,
     legacy: false,
@@ -196,41 +177,10 @@ test("static TLS offsets follow _dl_determine_tlsoffset", () => {
   assert.deepEqual(staticTlsUse([lib, lib], 64n), { used: 0x120n, align: 64n });
 });
 
-const hasGdb = spawnSync("gdb", ["--version"]).status === 0 && existsSync("/usr/bin/true");
-test("matches gdb at AT_ENTRY for /usr/bin/true", { skip: !hasGdb && "gdb is not installed" }, () => {
-  const script = [
-    "set disable-randomization on",
-    "set startup-with-shell off",
-    "unset environment",
-    "starti",
-    'python import gdb, re; gdb.execute("tbreak *" + re.search(r"AT_ENTRY\\s.*?(0x[0-9a-f]+)", gdb.execute("info auxv", to_string=True)).group(1)); gdb.execute("continue")',
-    'python import gdb; print("@@MAPS@@"); print(open("/proc/%d/maps" % gdb.selected_inferior().pid).read(), end=""); print("@@END@@")',
-    "kill",
-  ];
-  const real = spawnSync(
-    "env",
-    ["-i", "gdb", "-nx", "-batch", ...script.flatMap((c) => ["-ex", c]), "/usr/bin/true"],
-    {
-      encoding: "latin1",
-    },
-  );
-  const want = /@@MAPS@@\n([\s\S]*?)@@END@@/.exec(real.stdout)?.[1];
-  if (want === undefined) return; // gdb cannot trace here (ptrace restricted)
-  const ours = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/cli/main.ts",
-      "layout",
-      "--env-clear",
-      "--format",
-      "maps",
-      "--stack-limit",
-      String(8 << 20),
-      "/usr/bin/true",
-    ],
-    { encoding: "latin1" },
-  );
-  assert.equal(ours.stdout, want);
+test("matches gdb at AT_ENTRY for /usr/bin/true", {
+  skip: !(hasGdb && existsSync("/usr/bin/true")) && "gdb or /usr/bin/true is missing",
+}, (t) => {
+  const want = mapsAtEntry("/usr/bin/true");
+  if (want === undefined) return t.skip("gdb cannot trace here (ptrace restricted)");
+  assert.equal(predictedMaps("/usr/bin/true").stdout, want);
 });

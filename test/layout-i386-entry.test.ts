@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { release } from "node:os";
 import { dirname, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { hasGdb, mapsAtEntry, predictedMaps } from "./helpers/layout-env.js";
 
 // The entry stage of i386 programs (RTLD_PROFILE_I386, measured with gdb on Debian 12's libc6-i386):
 // test/fixtures/i386/pie loads libdemo.so.1 (a link to libdemo.so) through its $ORIGIN run path.
@@ -12,18 +12,9 @@ const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), "fixtures/i386
 const pie = `${fixtures}/pie`;
 const expectedFile = `${fixtures}/pie.entry-maps`;
 const runnable = existsSync("/lib/ld-linux.so.2") && existsSync("/lib32/libc.so.6") && existsSync(pie);
-const hasGdb = spawnSync("gdb", ["--version"]).status === 0;
 
 function predicted(prog: string): string {
-  const r = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "src/cli/main.ts", "layout", "--env-clear", "--format", "maps"].concat([
-      "--stack-limit",
-      String(8 << 20),
-      prog,
-    ]),
-    { encoding: "latin1" },
-  );
+  const r = predictedMaps(prog);
   assert.equal(r.stderr, "");
   return r.stdout;
 }
@@ -40,22 +31,8 @@ function normalized(maps: string): string[] {
 }
 
 test("i386 PIE with a run path matches gdb at AT_ENTRY", { skip: !(runnable && hasGdb) }, (t) => {
-  const script = [
-    "set disable-randomization on",
-    "set startup-with-shell off",
-    "starti",
-    'python import gdb, re; gdb.execute("tbreak *" + re.search(r"AT_ENTRY\\s.*?(0x[0-9a-f]+)", gdb.execute("info auxv", to_string=True)).group(1)); gdb.execute("continue")',
-    'python import gdb; print("@@MAPS@@"); print(open("/proc/%d/maps" % gdb.selected_inferior().pid).read(), end=""); print("@@END@@")',
-    "kill",
-  ];
-  const real = spawnSync("env", ["-i", "gdb", "-nx", "-batch", ...script.flatMap((c) => ["-ex", c]), pie], {
-    encoding: "latin1",
-  });
-  const want = /@@MAPS@@\n([\s\S]*?)@@END@@/.exec(real.stdout)?.[1];
-  if (want === undefined) {
-    t.skip("gdb cannot trace here (ptrace restricted)");
-    return;
-  }
+  const want = mapsAtEntry(pie);
+  if (want === undefined) return t.skip("gdb cannot trace here (ptrace restricted)");
   assert.equal(predicted(pie), want);
 });
 

@@ -2,42 +2,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
-import {
-  BufferSource,
-  ElfFile,
-  EM_386,
-  EM_X86_64,
-  ET_DYN,
-  ET_EXEC,
-  PF_R,
-  PF_W,
-  PF_X,
-  PT_LOAD,
-} from "../src/elf/index.js";
-import {
-  type ExecLayoutOptions,
-  type MappedFile,
-  mapsLine,
-  predictExecLayout,
-} from "../src/process/exec-layout.js";
-import { kernelProfile } from "../src/process/kernel-profile.js";
+import { EM_386, EM_X86_64, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_LOAD } from "../src/elf/index.js";
+import { mapsLine, predictExecLayout } from "../src/process/exec-layout.js";
+import { mappedElf as mapped, execOptions as opts } from "./helpers/layout-env.js";
 import { makeElf } from "./helpers/make-elf.js";
-
-const profile = kernelProfile("6.18.0", { vvar: 0x4000, vvarVclock: 0x2000, vdso: 0x2000 });
-const opts = (over: Partial<ExecLayoutOptions> = {}): ExecLayoutOptions => ({
-  profile,
-  stackLimit: 8n << 20n,
-  legacy: false,
-  addrLimit3GB: false,
-  execfn: "/t/prog",
-  argv: ["/t/prog"],
-  envp: [],
-  ...over,
-});
-
-function mapped(bytes: Uint8Array, path: string, inode: bigint): MappedFile {
-  return { file: ElfFile.open(new BufferSource(bytes)), path, devMajor: 0xfe, devMinor: 0, inode };
-}
 
 /** A two-segment program: text at 0x401000, data+bss at 0x403e10 (filesz 0x200, memsz 0x3000). */
 function program(is64: boolean, type: number, base: bigint): Uint8Array {

@@ -1,0 +1,60 @@
+import { spawnSync } from "node:child_process";
+import { BufferSource, ElfFile } from "../../src/elf/index.js";
+import type { ExecLayoutOptions, MappedFile } from "../../src/process/exec-layout.js";
+import { kernelProfile } from "../../src/process/kernel-profile.js";
+
+/** The layout tests' kernel: 6.18's vDSO sizes, so predictions do not depend on the machine. */
+export const testProfile = kernelProfile("6.18.0", { vvar: 0x4000, vvarVclock: 0x2000, vdso: 0x2000 });
+
+/** execve options for /t/prog with an empty environment and an 8 MiB stack limit. */
+export const execOptions = (over: Partial<ExecLayoutOptions> = {}): ExecLayoutOptions => ({
+  profile: testProfile,
+  stackLimit: 8n << 20n,
+  legacy: false,
+  addrLimit3GB: false,
+  execfn: "/t/prog",
+  argv: ["/t/prog"],
+  envp: [],
+  ...over,
+});
+
+/** A synthetic ELF image as the kernel would see the file (device fe:00). */
+export function mappedElf(bytes: Uint8Array, path: string, inode = 1n): MappedFile {
+  return { file: ElfFile.open(new BufferSource(bytes)), path, devMajor: 0xfe, devMinor: 0, inode };
+}
+
+export const hasGdb = spawnSync("gdb", ["--version"]).status === 0;
+
+/**
+ * /proc/PID/maps of `prog` under gdb (ASLR off, empty environment) at a temporary breakpoint on
+ * AT_ENTRY, as scripts/compat-layout.mjs takes it; undefined when gdb cannot trace here.
+ */
+export function mapsAtEntry(prog: string): string | undefined {
+  const script = [
+    "set disable-randomization on",
+    "set startup-with-shell off",
+    "unset environment",
+    "starti",
+    'python import gdb, re; e = int(re.search(r"AT_ENTRY\\s.*?(0x[0-9a-f]+)", gdb.execute("info auxv", to_string=True)).group(1), 16); int(gdb.parse_and_eval("$pc")) == e or (gdb.execute("tbreak *%#x" % e), gdb.execute("continue"))',
+    'python import gdb; print("@@MAPS@@"); print(open("/proc/%d/maps" % gdb.selected_inferior().pid).read(), end=""); print("@@END@@")',
+    "kill",
+  ];
+  const real = spawnSync("env", ["-i", "gdb", "-nx", "-batch", ...script.flatMap((c) => ["-ex", c]), prog], {
+    encoding: "latin1",
+  });
+  return /@@MAPS@@\n([\s\S]*?)@@END@@/.exec(real.stdout)?.[1];
+}
+
+/** `anatomy layout --env-clear --format maps` of `prog` from the sources: the entry stage by default. */
+export function predictedMaps(prog: string, extra: string[] = []): { stdout: string; stderr: string } {
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "src/cli/main.ts", "layout", "--env-clear", "--format", "maps"].concat(
+      ["--stack-limit", String(8 << 20)],
+      extra,
+      [prog],
+    ),
+    { encoding: "latin1" },
+  );
+  return { stdout: r.stdout, stderr: r.stderr };
+}
