@@ -7,7 +7,16 @@
 // `anatomy layout` loaded nine files with the readelf relocation names, notes and archive code. Start-up
 // is dominated by loading code: a command now loads main.js and one file holding only what it runs. The
 // shared code is repeated in each command's bundle; only one runs per process.
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+//
+// Why CommonJS for dist/cli (its package.json says so; bin/ has one too): an ES module entry makes
+// Node set up its ESM loader (about forty internal modules, async file reads) before any of our code
+// runs; `node -e 0` does none of that. main.js compiles a command's bundle itself with node:vm, using
+// the V8 code cache written here (dist/cli/NAME.js.cache) by running each command once on a small
+// program: V8 then skips parsing and most lazy compiling. A cache V8 rejects (other Node, other flags)
+// only costs reading it. The ELF reader stays an ES module for library users.
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -20,13 +29,23 @@ rmSync(new URL(`../${outdir}`, import.meta.url), { recursive: true, force: true 
 const common = {
   outdir,
   bundle: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
   sourcemap: false,
   external: ["gecko-profiler-demangle"],
   logLevel: "warning",
-  define: { ANATOMY_VERSION: JSON.stringify(pkg.version) },
+  define: {
+    ANATOMY_VERSION: JSON.stringify(pkg.version),
+    ANATOMY_BUNDLED: "true",
+    // The demangler finds its package relative to itself (createRequire).
+    "import.meta.url": "__anatomyModuleUrl",
+  },
+  // "use strict" first: the sources are ES modules (strict), and a banner would push esbuild's own
+  // directive down to where it means nothing.
+  banner: {
+    js: '"use strict";\nvar __anatomyModuleUrl = require("node:url").pathToFileURL(__filename).href;',
+  },
 };
 
 // The commands main.ts imports lazily (`import("./layout.js")`): each becomes dist/cli/NAME.js.
@@ -51,5 +70,51 @@ const commandsExternal = {
 await Promise.all([
   build({ ...common, entryPoints: { "cli/main": "src/cli/main.ts" }, plugins: [commandsExternal] }),
   build({ ...common, entryPoints: Object.fromEntries(commands.map((c) => [`cli/${c}`, `src/cli/${c}.ts`])) }),
-  build({ ...common, entryPoints: { "elf/index": "src/elf/index.ts" } }),
+  build({
+    ...common,
+    format: "esm",
+    define: { ANATOMY_VERSION: common.define.ANATOMY_VERSION },
+    banner: {},
+    entryPoints: { "elf/index": "src/elf/index.ts" },
+  }),
 ]);
+writeFileSync(new URL(`../${outdir}/cli/package.json`, import.meta.url), '{ "type": "commonjs" }\n');
+
+// One run of each command on a small dynamically linked program (and on this process for the /proc
+// readers), output discarded; a command that fails here only goes without a cache.
+const sample = ["/bin/sh", "/usr/bin/env", process.execPath].find((p) => existsSync(p));
+const pid = String(process.pid);
+const runs = {
+  readelf: ["-W", "-a", sample],
+  nm: ["-D", sample],
+  size: [sample],
+  overview: [sample],
+  deps: [sample],
+  ldd: [sample],
+  pmap: ["-X", pid],
+  layout: [sample],
+  maps: [pid],
+  addr: [pid, "0x1000"],
+  check: [sample],
+  bundle: ["--help"],
+  bind: [sample],
+};
+const mainJs = fileURLToPath(new URL(`../${outdir}/cli/main.js`, import.meta.url));
+// A bundle with import() (the demangler's WASM glue) gets no cache: main.js then requires it as usual,
+// since a node:vm script cannot import() in Node 20 without --experimental-vm-modules.
+const cached = commands.filter(
+  (c) => !readFileSync(new URL(`../${outdir}/cli/${c}.js`, import.meta.url), "latin1").includes("import("),
+);
+await Promise.all(
+  cached.map(
+    (c) =>
+      new Promise((done) => {
+        const child = spawn(process.execPath, [mainJs, c, ...(runs[c] ?? ["--help"])], {
+          env: { ...process.env, ANATOMY_WRITE_CODE_CACHE: "1" },
+          stdio: "ignore",
+        });
+        child.on("exit", done);
+        child.on("error", done);
+      }),
+  ),
+);

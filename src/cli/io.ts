@@ -136,6 +136,10 @@ export function processIO(stdout: FdOutput, stderr: FdOutput): CommandIO {
     stderr,
     openFile,
     env: process.env,
-    isTTY: Boolean(process.stdout.isTTY),
+    // A getter: process.stdout builds a stream (loading Node's stream modules, about a millisecond at
+    // start-up) and only `check --dir` asks whether it writes to a terminal.
+    get isTTY() {
+      return Boolean(process.stdout.isTTY);
+    },
   };
 }

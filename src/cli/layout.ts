@@ -50,8 +50,20 @@ function deviceOf(dev: number): [number, number] {
   return [major, minor];
 }
 
+/**
+ * realpath(3) itself, one call, where Node's own realpathSync lstats every component (a few tenths of
+ * a millisecond per library at start-up); on failure Node's, for its error message.
+ */
+function realPath(path: string): string {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return realpathSync(path);
+  }
+}
+
 function mappedFile(path: string, io: CommandIO): MappedFile {
-  const real = realpathSync(path);
+  const real = realPath(path);
   const st = statSync(real, { bigint: true });
   const [devMajor, devMinor] = deviceOf(Number(st.dev));
   const source = io.openFile(real);

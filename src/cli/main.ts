@@ -1,8 +1,19 @@
+import { createHash } from "node:crypto";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { Script } from "node:vm";
 import { type CommandRun, FdOutput, processIO } from "./io.js";
 
 declare const ANATOMY_VERSION: string;
+/** Set by scripts/build.mjs: the commands are CommonJS bundles beside this one. */
+declare const ANATOMY_BUNDLED: boolean;
 
-/** One lazily loaded module per command, so `anatomy --version` loads nothing else. */
+/**
+ * One lazily loaded module per command, so `anatomy --version` loads nothing else. These imports serve
+ * runs from the sources; the build (scripts/build.mjs) makes each command a CommonJS bundle beside
+ * main.js that `loadBundled` compiles.
+ */
 const commands: Record<string, () => Promise<{ run: CommandRun }>> = {
   readelf: () => import("./readelf.js"),
   nm: () => import("./nm.js"),
@@ -48,9 +59,10 @@ async function main(argv: string[]): Promise<number> {
       (first === undefined ? stderr : stdout).write(USAGE);
       return first === undefined ? 1 : 0;
     }
-    const load = Object.hasOwn(commands, first) ? commands[first]! : undefined;
-    const { run } = await (load ?? commands.overview!)();
-    return await run(load ? argv.slice(1) : argv, processIO(stdout, stderr));
+    const known = Object.hasOwn(commands, first);
+    const name = known ? first : "overview";
+    const { run } = typeof ANATOMY_BUNDLED === "boolean" ? loadBundled(name) : await commands[name]!();
+    return await run(known ? argv.slice(1) : argv, processIO(stdout, stderr));
   } catch (e) {
     // A bug, not bad input (commands report bad input themselves): one line, no stack trace.
     stderr.write(`anatomy: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -62,4 +74,61 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+/**
+ * A command's bundle, compiled with V8's code cache when the build left one (`dist/cli/NAME.js.cache`:
+ * bytecode of the functions a typical run compiles, so start-up skips parsing and most lazy compiling).
+ * V8 rejects a cache made by another V8 version or with other flags, and the bundle is then compiled
+ * from source as usual. V8 checks only the source's length and, in release builds, no checksum (a
+ * damaged cache can abort the process), so the file starts with a SHA-1 of the bundle and the cache:
+ * a cache from another build or with a damaged byte is ignored. Without a cache file the bundle is
+ * required as usual: the build writes none for bundles that use import(), which node:vm scripts cannot
+ * do in Node 20 without an experimental flag. Node's own loader has no code cache before Node 22.
+ */
+function loadBundled(name: string): { run: CommandRun } {
+  const file = join(__dirname, `${name}.js`);
+  const cacheFile = `${file}.cache`;
+  const writing = Boolean(process.env.ANATOMY_WRITE_CODE_CACHE);
+  let stored: Buffer | undefined;
+  try {
+    stored = readFileSync(cacheFile);
+  } catch {
+    if (!writing) return createRequire(file)(file);
+  }
+  const bytes = readFileSync(file);
+  let cachedData: Buffer | undefined;
+  if (stored && stored.length > DIGEST_SIZE) {
+    const data = stored.subarray(DIGEST_SIZE);
+    if (cacheDigest(bytes, data).equals(stored.subarray(0, DIGEST_SIZE))) cachedData = data;
+  }
+  // The wrapper Node's CommonJS loader puts around a module.
+  const source = `(function (exports, require, module, __filename, __dirname) {${bytes.toString("utf8")}\n})`;
+  const script = new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
+  const module = { exports: {} as { run: CommandRun } };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, __dirname);
+  // The build runs each command once with ANATOMY_WRITE_CODE_CACHE set and keeps what V8 compiled.
+  if (writing) process.once("beforeExit", () => writeCodeCache(script, bytes, cacheFile));
+  return module.exports;
+}
+
+const DIGEST_SIZE = 20;
+
+function cacheDigest(bundle: Uint8Array, data: Uint8Array): Buffer {
+  return createHash("sha1").update(bundle).update(data).digest();
+}
+
+/** Written whole under a temporary name, then renamed: a reader never sees half a cache. */
+function writeCodeCache(script: Script, bundle: Uint8Array, cacheFile: string): void {
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    const data = script.createCachedData();
+    writeFileSync(tmp, Buffer.concat([cacheDigest(bundle, data), data]));
+    renameSync(tmp, cacheFile);
+  } catch {
+    rmSync(tmp, { force: true });
+  }
+}
+
+// Not top-level await: the build makes this file a CommonJS bundle (no ESM loader at start-up).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
