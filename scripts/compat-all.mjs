@@ -7,9 +7,11 @@ const args = process.argv.slice(2);
 const steps = [
   ["readelf, nm and size against GNU binutils", ["scripts/compat.mjs", ...args]],
   ["ldd paths against ldd", ["scripts/compat-ldd.mjs"]],
+  ["ldd load addresses against setarch -R ldd", ["scripts/compat-ldd.mjs", "--addresses"]],
   ["check against checksec", ["scripts/compat-check.mjs"]],
   ["bind against LD_DEBUG=bindings", ["scripts/compat-bind.mjs"]],
-  ["layout against the real maps under gdb", ["scripts/compat-layout.mjs"]],
+  ["layout against the real maps under gdb (exec stage)", ["scripts/compat-layout.mjs"]],
+  ["layout against the real maps under gdb (entry stage)", ["scripts/compat-layout.mjs", "--stage", "entry"]],
 ];
 let failed = 0;
 for (const [what, argv] of steps) {

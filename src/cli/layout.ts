@@ -7,6 +7,7 @@ import {
   type EntryLayout,
   type EntryLibrary,
   type EntryStep,
+  type FakedLibrary,
   predictEntryLayout,
   uniqueSymbols,
   versionIndexHigh,
@@ -240,7 +241,10 @@ export interface EntryContext {
   io: CommandIO;
 }
 
-/** The breadth-first steps of _dl_map_object_deps, from the link graph ld.so would build. */
+/**
+ * The breadth-first steps of _dl_map_object_deps, from the link graph ld.so would build. A library not
+ * found becomes a faked link_map, as ld.so makes one in trace mode (ldd); a real run stops there.
+ */
 export function entrySteps(g: LinkGraph, open: (path: string) => MappedFile): EntryStep[] {
   const libs = new Map<object, EntryLibrary>();
   return g.searchList.map((o) => ({
@@ -248,7 +252,8 @@ export function entrySteps(g: LinkGraph, open: (path: string) => MappedFile): En
     needed: o.needed.length,
     loads: o.deps
       .filter((d) => d.loaded)
-      .map((d) => {
+      .map((d): EntryLibrary | FakedLibrary => {
+        if (d.object.kind === "missing") return { name: d.name, faked: true };
         let lib = libs.get(d.object);
         if (!lib) {
           lib = {
@@ -277,8 +282,13 @@ export function entryLayout(
   const session = new LinkSession({ fs, env: ctx.env, mode: ctx.mode });
   const g = session.link(program);
   if (g.fatal) throw new EntryError(g.fatal);
+  // Only ldd's trace mode goes on past a library not found; a run ends in _dl_signal_error (status 127).
   const missing = g.objects.find((o) => o.kind === "missing");
-  if (missing) throw new EntryError(`${missing.name}: cannot open shared object file`);
+  if (missing && ctx.mode === "exec") {
+    throw new EntryError(
+      `ld.so stops before the entry point: error while loading shared libraries: ${missing.name}: cannot open shared object file: No such file or directory (--stage exec shows the process at execve)`,
+    );
+  }
   const host = (p: string): string => (ctx.root ? resolve(ctx.root, `.${p}`) : p);
   const files = new Map<string, MappedFile>();
   const opened = (p: string): MappedFile => {
@@ -303,6 +313,7 @@ export function entryLayout(
     mode: ctx.mode,
     ...(programFile ? { program: programFile, programName: program, constructorHeap: false } : {}),
     cacheSize,
+    cwd: process.cwd(),
     steps,
     searchListLength: g.searchList.length,
     versionChain: g.objects.map((o) =>
@@ -321,7 +332,10 @@ export function entryLayout(
             ),
     ),
     uniqueSymbols: uniqueSymbols([
-      ...new Set([(programFile ?? exe).file, ...steps.flatMap((s) => s.loads.map((l) => l.file.file))]),
+      ...new Set([
+        (programFile ?? exe).file,
+        ...steps.flatMap((s) => s.loads.flatMap((l) => ("faked" in l ? [] : [l.file.file]))),
+      ]),
     ]),
   });
 }

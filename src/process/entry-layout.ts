@@ -43,15 +43,26 @@ export interface EntryLibrary {
   viaCache: boolean;
 }
 
+/**
+ * A library not found, in trace mode (ldd): _dl_map_object fakes a link_map for it (l_faked) after the
+ * whole search, and goes on; nothing is mapped.
+ */
+export interface FakedLibrary {
+  name: string;
+  faked: true;
+}
+
 /** One breadth-first step of _dl_map_object_deps: an object's DT_NEEDED list and the loads it caused. */
 export interface EntryStep {
   /** Is it the program itself (no l_initfini of its own there)? */
   main: boolean;
   /** Its DT_NEEDED count. */
   needed: number;
-  /** Libraries first loaded while processing its DT_NEEDED entries, in order. */
-  loads: EntryLibrary[];
+  /** Libraries first loaded (or faked) while processing its DT_NEEDED entries, in order. */
+  loads: Array<EntryLibrary | FakedLibrary>;
 }
+
+const isFaked = (lib: EntryLibrary | FakedLibrary): lib is FakedLibrary => "faked" in lib;
 
 export interface EntryLayoutOptions {
   profile: KernelProfile;
@@ -80,6 +91,11 @@ export interface EntryLayoutOptions {
   uniqueSymbols?: number;
   /** The allocator model's constants (measured on this machine; see DEFAULT_RTLD_PROFILE). */
   rtld?: RtldProfile;
+  /**
+   * The working directory (getcwd): _dl_new_object builds l_origin from it for a relative name (ldd's
+   * program named relatively, a faked link_map). Default "/".
+   */
+  cwd?: string;
 }
 
 /** What this ld.so build allocates: sizes that are compiled in, measured against gdb runs. */
@@ -729,8 +745,12 @@ function objectCount(opts: EntryLayoutOptions, libs: number): number {
  * first names it). A step that does not pair up with its object's DT_NEEDED list leaves its loads
  * without a loader (their search is then not modelled).
  */
-function replayQueue(steps: EntryStep[], main: PathOwner, rtld: MappedFile): Map<EntryLibrary, PathOwner> {
-  const loaderOf = new Map<EntryLibrary, PathOwner>();
+function replayQueue(
+  steps: EntryStep[],
+  main: PathOwner,
+  rtld: MappedFile,
+): Map<EntryLibrary | FakedLibrary, PathOwner> {
+  const loaderOf = new Map<EntryLibrary | FakedLibrary, PathOwner>();
   const rtldOwner = pathOwner(rtld.file, rtld.path, dirName(rtld.path));
   let rtldSoname: string | undefined;
   try {
@@ -751,7 +771,10 @@ function replayQueue(steps: EntryStep[], main: PathOwner, rtld: MappedFile): Map
     for (const name of owner?.needed ?? []) {
       const lib = step.loads[j];
       if (owner && lib && lib.name === name) {
-        const self = pathOwner(lib.file.file, lib.openedPath, dirName(lib.openedPath), owner);
+        // A faked link_map has no dynamic section: nothing to search for it.
+        const self = isFaked(lib)
+          ? { name, origin: undefined, needed: [], rpath: undefined, runpath: undefined, loader: owner }
+          : pathOwner(lib.file.file, lib.openedPath, dirName(lib.openedPath), owner);
         loaderOf.set(lib, owner);
         queue.push(self);
         j++;
@@ -808,8 +831,28 @@ export function predictEntryLayout(
   const objects: EntryObject[] = [];
   const relro: Array<[ElfFile, bigint]> = [];
 
+  /**
+   * _dl_new_object's l_origin: a copy of an absolute name; else getcwd's buffer (realloc'ed 128 bytes
+   * larger while getcwd says ERANGE) holding cwd + "/" + name, cut at its last slash.
+   */
+  const newObjectOrigin = (realname: string): string => {
+    if (realname.startsWith("/")) {
+      malloc.alloc(realname.length + 1);
+      return dirName(realname);
+    }
+    const cwd = opts.cwd ?? "/";
+    for (let len = realname.length + 1 + 128; ; len += 128) {
+      // __minimal_realloc of the last block: given back, then allocated again at its new size.
+      const at = malloc.alloc(len);
+      if (cwd.length + 1 <= len - (realname.length + 1)) break;
+      malloc.free(at);
+    }
+    return dirName(`${cwd.endsWith("/") ? cwd : `${cwd}/`}${realname}`);
+  };
+
   let mainFile = exe;
   let mainBias = exec.loadBias;
+  let mainOrigin: string | undefined;
   if (opts.mode === "ldd") {
     if (!opts.program) throw new Error("ldd mode needs the program");
     mainFile = opts.program;
@@ -818,7 +861,7 @@ export function predictEntryLayout(
     const named = opts.programName ?? mainFile.path;
     malloc.alloc(named.length + 1);
     malloc.alloc(rp.linkMapSize + 16 * 2 * ptr + 3 * ptr + 1);
-    malloc.alloc(named.length + 1);
+    mainOrigin = newObjectOrigin(named);
     mainBias = mapObject(vm, mainFile, h.e_type === 2 ? 0n : undefined);
   } else {
     // _dl_new_object for the program: room for DL_NNS audit states, an empty name.
@@ -829,11 +872,8 @@ export function predictEntryLayout(
   for (const n of rp.early) malloc.alloc(n);
 
   // _dl_init_paths decomposes the main map's DT_RUNPATH, else its DT_RPATH, right away.
-  const mainName = opts.programName ?? mainFile.path;
-  const mainOwner =
-    opts.mode === "ldd"
-      ? pathOwner(mainFile.file, mainName, dirName(mainName))
-      : pathOwner(mainFile.file, "", undefined);
+  // l_name is "" (in ldd mode dl_main empties it once the program is mapped): the run paths' `where`.
+  const mainOwner = pathOwner(mainFile.file, "", mainOrigin);
   mainOwner.exePath = mainFile.path;
   const paths = new SearchPaths(malloc, rp);
   if (mainOwner.runpath !== undefined) {
@@ -873,10 +913,31 @@ export function predictEntryLayout(
     return paths.dirs(loader, "runpath")?.includes(dir) ?? false;
   };
 
+  /**
+   * _dl_map_object in trace mode when nothing was found: the whole search (every run path of the chain,
+   * the cache), then a strdup of the name and _dl_new_object's link_map and l_origin.
+   */
+  const fakeObject = (name: string, loader: PathOwner | undefined): void => {
+    if (name.includes("/")) {
+      // expand_dynamic_string_token (or strdup), freed when open_verify fails.
+      malloc.free(loader ? paths.expand(loader, name).at : malloc.alloc(name.length + 1));
+    } else {
+      if (loader) inRunPaths(loader, "\0nowhere");
+      lookInCache();
+    }
+    malloc.alloc(name.length + 1);
+    malloc.alloc(rp.linkMapSize + ptr + 2 * ptr + name.length + 1);
+    newObjectOrigin(name);
+  };
+
   const loaded: Array<{ lib: EntryLibrary; bias: bigint }> = [];
   for (const step of opts.steps) {
     for (const lib of step.loads) {
       const loader = loaderOf.get(lib);
+      if (isFaked(lib)) {
+        fakeObject(lib.name, loader);
+        continue;
+      }
       if (lib.name.includes("/")) {
         // A name with a slash is opened as is, after DST expansion (expand_dynamic_string_token).
         if (loader) paths.expand(loader, lib.name);
