@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mapsEntryAt, parseSmaps } from "../src/process/proc-maps.js";
+import { mapsEntryAt, parseSmaps, smapsEntries } from "../src/process/proc-maps.js";
 import { ProcFormatError, parseSmapsTable, stringBytes } from "../src/process/smaps-table.js";
 import { StringOutput } from "../src/render/output.js";
-import { defaultPmapOptions, newExtendedRun, renderPmapExtended } from "../src/render/pmap.js";
+import {
+  defaultPmapOptions,
+  InconsistentSmapsError,
+  newExtendedRun,
+  renderPmapExtended,
+} from "../src/render/pmap.js";
 
 const HEAD_A = "7f0000000000-7f0000002000 r--p 00001000 fe:01 1234   /usr/lib/a b.so (deleted)";
 const HEAD_B = "7f0000002000-7f0000003000 rw-p 00000000 00:00 0 ";
@@ -139,4 +144,44 @@ test("pmap -X: a process without mappings (a kernel thread) prints no header; la
       "",
     ].join("\n"),
   );
+});
+
+test("smaps table: 2000 mutated inputs give a table or a ProcFormatError, never anything else", () => {
+  const base = stringBytes(SMAPS);
+  let seed = 12345;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const alphabet = stringBytes(" \n:-0123456789abcdefkB\t\\/[]x\x00\xff");
+  let errors = 0;
+  for (let round = 0; round < 2000; round++) {
+    let bytes = base.slice();
+    for (let k = 1 + random(4); k > 0; k--) {
+      const at = random(bytes.length);
+      const kind = random(3);
+      if (kind === 0) bytes[at] = alphabet[random(alphabet.length)]!;
+      else if (kind === 1) bytes = bytes.subarray(0, at);
+      else bytes = Uint8Array.from([...bytes.subarray(0, at), ...bytes.subarray(at + 1 + random(8))]);
+    }
+    let table: ReturnType<typeof parseSmapsTable>;
+    try {
+      table = parseSmapsTable(bytes);
+    } catch (e) {
+      assert.ok(e instanceof ProcFormatError, String(e));
+      errors++;
+      continue;
+    }
+    // What parses must render (or stop as pmap does on fields that differ) and convert.
+    const out = new StringOutput();
+    const opts = { ...defaultPmapOptions(), mode: "XX" as const };
+    try {
+      renderPmapExtended({ pid: 1, command: "m", startStack: 0n }, table, opts, out);
+    } catch (e) {
+      assert.ok(e instanceof InconsistentSmapsError, String(e));
+    }
+    for (const e of smapsEntries(table)) assert.equal(e.line.includes("\n"), false);
+  }
+  // Both outcomes happen: the mutations are not all harmless, nor all fatal.
+  assert.ok(errors > 100 && errors < 1900, `${errors} errors`);
 });
