@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { CommandIO } from "../src/cli/io.js";
 import { run } from "../src/cli/pmap.js";
@@ -127,4 +127,64 @@ VmFlags: rd mr mw me
   const [e] = parseSmaps(text);
   assert.deepEqual(e!.names, ["Size", "Rss", "THPeligible"]);
   assert.equal(e!.vmFlags, "rd mr mw me");
+});
+
+// A process whose mappings have every kind of name pmap treats specially: spaces, a newline (\012), a
+// tab, bytes that are not UTF-8 and some that are, a deleted file, SysV shared memory, and [anon:NAME]
+// where the kernel has it.
+const ODD_MAPPINGS = String.raw`
+import ctypes, mmap, os, sys, tempfile, time
+libc = ctypes.CDLL(None, use_errno=True)
+d = tempfile.mkdtemp(prefix="anatomy pmap ")
+keep = []
+for name in [b"a b", b"new\nline", b"tab\there", b"latin1-\xe9\xff", "utf8-\u00e9\u4e2d".encode(), b"gone"]:
+    p = os.path.join(d.encode(), name)
+    with open(p, "wb") as f:
+        f.write(b"x" * 8192)
+    fd = os.open(p, os.O_RDWR)
+    keep.append(mmap.mmap(fd, 8192, mmap.MAP_SHARED if name == b"a b" else mmap.MAP_PRIVATE))
+    if name == b"gone":
+        os.unlink(p)
+libc.shmget.restype = ctypes.c_int
+libc.shmat.restype = ctypes.c_void_p
+shm = libc.shmget(0, 8192, 0o1600)
+if shm >= 0:
+    libc.shmat(shm, None, 0)
+    libc.shmctl(shm, 0, None)  # IPC_RMID once detached: nothing left behind
+anon = mmap.mmap(-1, 4096, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+name = ctypes.c_char_p(b"anatomy test")
+# PR_SET_VMA_ANON_NAME: [anon:NAME] on kernels built with CONFIG_ANON_VMA_NAME (else EINVAL, no name)
+libc.prctl(0x53564d41, 0, ctypes.c_ulong(ctypes.addressof(ctypes.c_char.from_buffer(anon))), ctypes.c_ulong(4096), name)
+print(d, flush=True)
+time.sleep(600)
+`;
+
+const hasPython = spawnSync("python3", ["--version"]).status === 0;
+test("pmap matches procps on odd mapping names (spaces, \\012, Latin-1, UTF-8, deleted, SysV shm, anon:NAME)", {
+  skip: !(hasPmap && hasPython) && "pmap or python3 is missing",
+}, async () => {
+  const odd = spawn("python3", ["-c", ODD_MAPPINGS], { stdio: ["ignore", "pipe", "ignore"] });
+  const dir = await new Promise<string>((done) =>
+    odd.stdout!.once("data", (d: Buffer) => done(d.toString().trim())),
+  );
+  odd.kill("SIGSTOP");
+  try {
+    const pid = String(odd.pid);
+    for (const locale of ["C", "C.UTF-8"])
+      for (const flags of [[], ["-x"], ["-d"], ["-p"], ["-X"], ["-XX", "-p"]]) {
+        const env = { LC_ALL: locale };
+        const a = spawnSync("pmap", [...flags, pid], { env });
+        const b = spawnSync(process.execPath, ["bin/anatomy.js", "pmap", ...flags, pid], { env });
+        // Only the sharing-independent columns: PSS moves as other processes map python's libraries.
+        assert.deepEqual(
+          withoutPss(b.stdout.toString("latin1")),
+          withoutPss(a.stdout.toString("latin1")),
+          `${locale} pmap ${flags.join(" ")}`,
+        );
+        assert.equal(b.status, a.status);
+      }
+  } finally {
+    odd.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

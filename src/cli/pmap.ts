@@ -1,5 +1,4 @@
-import { ProcFormatError, parseMaps, smapsEntries } from "../process/proc-maps.js";
-import { parseSmapsTable } from "../process/smaps-table.js";
+import { ProcFormatError, parseSmapsTable } from "../process/smaps-table.js";
 import {
   defaultPmapOptions,
   extendedFields,
@@ -197,8 +196,6 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   }
   // procps_pids_select fails when every operand was a /proc/NAME it skipped.
   if (pids.length === 0) return fail(io, "library failed pids statistics");
-  const locale = io.env.LC_ALL || io.env.LC_CTYPE || io.env.LANG || "";
-  opts.utf8Locale = /utf-?8/i.test(locale);
 
   let status = 0;
   let found = 0;
@@ -219,11 +216,11 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     }
     try {
       const proc = { pid, command, startStack: startStackOf(pid) };
-      if (!smaps) renderPmap(proc, parseMaps(bytes.toString("latin1"), file), opts, io.stdout);
+      if (!smaps) renderPmap(proc, parseSmapsTable(bytes, file, "maps"), opts, io.stdout);
       else {
         const table = parseSmapsTable(bytes, file);
         if (rc) renderPmapRc(proc, table, rc, opts, io.stdout, extendedRun);
-        else if (opts.mode === "x") renderPmap(proc, smapsEntries(table), opts, io.stdout);
+        else if (opts.mode === "x") renderPmap(proc, table, opts, io.stdout);
         else renderPmapExtended(proc, table, opts, io.stdout, enabled, extendedRun);
       }
     } catch (e) {

@@ -2,7 +2,6 @@ import { latin1 } from "../elf/strings.js";
 import {
   MARK,
   MARKS,
-  markMapsLine,
   ProcFormatError,
   parseSmapsTable,
   type SmapsTable,
@@ -89,35 +88,15 @@ export function mapsEntryAt(t: SmapsTable, i: number): MapsEntry {
   };
 }
 
-export function parseMapsLine(line: string): MapsEntry | undefined {
-  const bytes = stringBytes(line);
-  const marks = new Int32Array(MARKS);
-  if (!markMapsLine(bytes, 0, bytes.length, marks, 0)) return undefined;
-  const table: SmapsTable = {
-    bytes,
-    count: 1,
-    marks,
-    schemas: [[]],
-    schemaOf: new Int32Array(1),
-    valueBase: new Int32Array(1),
-    values: new Float64Array(0),
-    vmFlags: new Int32Array([-1, -1]),
-  };
-  return mapsEntryAt(table, 0);
-}
-
-function lines(text: string): string[] {
-  const out = text.split("\n");
-  if (out.length > 0 && out[out.length - 1] === "") out.pop();
-  return out;
-}
-
+/** maps text (a byte string) as one MapsEntry per mapping. */
 export function parseMaps(text: string, file = "maps"): MapsEntry[] {
-  return lines(text).map((line, i) => {
-    const entry = parseMapsLine(line);
-    if (!entry) throw new ProcFormatError(file, i + 1, `unrecognised maps line: ${JSON.stringify(line)}`);
-    return entry;
-  });
+  return mapsEntries(parseSmapsTable(stringBytes(text), file, "maps"));
+}
+
+export function mapsEntries(t: SmapsTable): MapsEntry[] {
+  const out: MapsEntry[] = [];
+  for (let i = 0; i < t.count; i++) out.push(mapsEntryAt(t, i));
+  return out;
 }
 
 /** smaps text (a byte string) as one SmapsEntry per mapping; see parseSmapsTable for the fast path. */

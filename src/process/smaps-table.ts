@@ -194,7 +194,15 @@ function keyIs(b: Uint8Array, p: number, name: string): boolean {
   return b[p + name.length] === COLON;
 }
 
-export function parseSmapsTable(bytes: Uint8Array, file = "smaps"): SmapsTable {
+/**
+ * `kind` names the file in errors: /proc/PID/maps is read by the same parser (maps lines without
+ * field lines).
+ */
+export function parseSmapsTable(
+  bytes: Uint8Array,
+  file = "smaps",
+  kind: "maps" | "smaps" = "smaps",
+): SmapsTable {
   const n = bytes.length;
   // Sized from the text so they rarely grow: the kernel prints about 800 bytes per mapping, and no
   // field line is shorter than 16 bytes.
@@ -282,7 +290,7 @@ export function parseSmapsTable(bytes: Uint8Array, file = "smaps"): SmapsTable {
       throw new ProcFormatError(
         file,
         lineNumber,
-        `unrecognised smaps line: ${JSON.stringify(latin1(bytes, pos, Math.min(end, pos + 200)))}`,
+        `unrecognised ${kind} line: ${JSON.stringify(latin1(bytes, pos, Math.min(end, pos + 200)))}`,
       );
     finish();
     valueBase[count] = nValues;

@@ -48,9 +48,9 @@ export class ByteWriter {
     for (let i = start; i < end; i++) buf[p++] = from[i]!;
     this.pos = p;
   }
-  /** from[start, end) right-aligned in `width` columns. */
-  copyRight(from: Uint8Array, start: number, end: number, width: number): void {
-    this.spaces(width - (end - start));
+  /** from[start, end) right-aligned in `width` columns, padded with `pad` (a space, or '0' for hex). */
+  copyRight(from: Uint8Array, start: number, end: number, width: number, pad = 32): void {
+    this.repeat(pad, width - (end - start));
     this.copy(from, start, end);
   }
   /** A non-negative integer (exact below 2^53) right-aligned in `width` columns. */

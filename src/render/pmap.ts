@@ -1,5 +1,4 @@
 import { latin1 } from "../elf/strings.js";
-import { fieldValue, type MapsEntry, type SmapsEntry } from "../process/proc-maps.js";
 import { MARK, MARKS, type SmapsTable } from "../process/smaps-table.js";
 import { ByteWriter, decimalDigits } from "./byte-writer.js";
 import type { Output } from "./output.js";
@@ -21,8 +20,6 @@ export interface PmapOptions {
   kernelNames: boolean;
   rangeLow: bigint;
   rangeHigh: bigint;
-  /** pmap replaces bytes that are not valid characters in the locale with `?` (mblen < 0). */
-  utf8Locale: boolean;
 }
 
 export const defaultPmapOptions = (): PmapOptions => ({
@@ -32,10 +29,8 @@ export const defaultPmapOptions = (): PmapOptions => ({
   kernelNames: false,
   rangeLow: 0n,
   rangeHigh: 0xffffffffffffffffn,
-  utf8Locale: false,
 });
 
-const hex = (v: bigint, width: number): string => v.toString(16).padStart(width, "0");
 const right = (s: string, w: number): string => s.padStart(w);
 const left = (s: string, w: number): string => s.padEnd(w);
 
@@ -50,154 +45,294 @@ function justify(out: string[], text: string, width: number, alignRight: boolean
   return w;
 }
 
-/** Invalid multibyte sequences become '?' (pmap cleans each line with mblen before printing). */
-function cleanLine(line: string, utf8: boolean): string {
-  if (!utf8) return line.replace(/[\x80-\xff]/g, "?");
-  let out = "";
-  for (let i = 0; i < line.length; ) {
-    const c = line.charCodeAt(i);
-    const need =
-      c < 0x80
-        ? 0
-        : c >= 0xc2 && c <= 0xdf
-          ? 1
-          : c >= 0xe0 && c <= 0xef
-            ? 2
-            : c >= 0xf0 && c <= 0xf4
-              ? 3
-              : -1;
-    let ok = need >= 0 && i + need < line.length;
-    for (let k = 1; ok && k <= need; k++) ok = (line.charCodeAt(i + k) & 0xc0) === 0x80;
-    if (!ok) {
-      out += "?";
-      i++;
-    } else {
-      out += line.slice(i, i + need + 1);
-      i += need + 1;
-    }
-  }
+/**
+ * pmap replaces every byte of a maps line that isprint() rejects with '?' (one per byte, so positions
+ * do not move). It asks isprint() of each byte as a (signed) char, so in the C and UTF-8 locales all
+ * bytes above 0x7e are '?', UTF-8 sequences included, as are control characters (a tab in a path).
+ * Returns `bytes` itself when there is nothing to replace, else a cleaned copy.
+ */
+function cleanBytes(bytes: Uint8Array): Uint8Array {
+  const printable = (c: number): boolean => (c >= 0x20 && c < 0x7f) || c === 10;
+  let i = 0;
+  while (i < bytes.length && printable(bytes[i]!)) i++;
+  if (i === bytes.length) return bytes;
+  const out = bytes.slice();
+  for (; i < out.length; i++) if (!printable(out[i]!)) out[i] = 63; // '?'
   return out;
 }
 
-/** pmap's mapping_name(): SysV shm, file basename (or path with -p), kernel name with -k, else anon/stack. */
-function mappingName(e: MapsEntry, line: string, proc: PmapProcess, opts: PmapOptions): string {
-  if (e.devMajor === 0 && line.includes("/SYSV") && e.perms[3] === "s")
-    return `  [ shmid=0x${e.inode.toString(16)} ]`;
-  const slash = line.lastIndexOf("/");
-  if (slash >= 0) {
-    if (opts.showPath) return line.slice(line.indexOf("/"));
-    return slash + 1 < line.length ? line.slice(slash + 1) : line.slice(slash);
-  }
-  if (opts.kernelNames && line.endsWith("]") && line.includes("[")) return line.slice(line.indexOf("["));
-  const len = e.end - e.start;
-  return proc.startStack >= e.start && proc.startStack <= e.start + len ? "  [ stack ]" : "  [ anon ]";
+/** A hex column as two exact halves (the 8 digits at the end, and the rest): addresses pass 2^53. */
+let hexHigh = 0;
+let hexLow = 0;
+function readHex(b: Uint8Array, start: number, end: number): void {
+  let high = 0;
+  let low = 0;
+  const split = Math.max(start, end - 8);
+  for (let i = start; i < split; i++) high = high * 16 + hexDigit(b[i]!);
+  for (let i = split; i < end; i++) low = low * 16 + hexDigit(b[i]!);
+  hexHigh = high;
+  hexLow = low;
+}
+const hexDigit = (c: number): number => (c <= 57 ? c - 48 : c - 87);
+const TWO_32 = 2 ** 32;
+/** (aHigh, aLow) <= (bHigh, bLow). */
+const atMost = (aHigh: number, aLow: number, bHigh: number, bLow: number): boolean =>
+  aHigh < bHigh || (aHigh === bHigh && aLow <= bLow);
+
+/** What one classic row needs besides the row itself; sums kept across rows. */
+interface ClassicRun {
+  mode: PmapOptions["mode"];
+  opts: PmapOptions;
+  bytes: Uint8Array;
+  w1: number;
+  w2: number;
+  w3: number;
+  w4: number;
+  w5: number;
+  stackHigh: number;
+  stackLow: number;
+  /** Per field list: the positions of Rss, Private_Dirty and Shared_Dirty (-1 when absent). */
+  fieldAt: number[][];
+  shared: number;
+  privateWritable: number;
+  privateReadonly: number;
+  totalRss: number;
+  totalDirty: number;
 }
 
-/** Permissions as pmap shows them: private `p` becomes `-`, and a fifth column that is always `-`. */
-const pmapPerms = (perms: string): string => `${perms.slice(0, 3)}${perms[3] === "p" ? "-" : perms[3]}-`;
-
+/** procps pmap 4.0.2's default, -x and -d formats (the classic ones), from /proc/PID/maps or smaps. */
 export function renderPmap(
   proc: PmapProcess,
-  entries: MapsEntry[] | SmapsEntry[],
+  t: SmapsTable,
   opts: PmapOptions,
   out: Output,
   pointerBytes: 4 | 8 = 8,
 ): void {
   const parts: string[] = [`${proc.pid}:   ${proc.command}\n`];
-  renderClassic(proc, entries, opts, parts, pointerBytes);
-  out.write(parts.join(""));
-}
-
-function renderClassic(
-  proc: PmapProcess,
-  entries: MapsEntry[] | SmapsEntry[],
-  opts: PmapOptions,
-  parts: string[],
-  pointerBytes: 4 | 8,
-): void {
   const addrWidth = pointerBytes * 2;
-  let shared = 0n;
-  let privateWritable = 0n;
-  let privateReadonly = 0n;
-  let totalRss = 0n;
-  let totalDirty = 0n;
-  let w1 = addrWidth;
-  let w2 = 7;
-  let w3 = 7;
-  let w4 = 7;
-  let w5 = 5;
+  const run: ClassicRun = {
+    mode: opts.mode,
+    opts,
+    bytes: cleanBytes(t.bytes),
+    w1: addrWidth,
+    w2: 7,
+    w3: 7,
+    w4: 7,
+    w5: 5,
+    stackHigh: Number(proc.startStack >> 32n),
+    stackLow: Number(proc.startStack & 0xffffffffn),
+    fieldAt: t.schemas.map((names) => ["Rss", "Private_Dirty", "Shared_Dirty"].map((n) => names.indexOf(n))),
+    shared: 0,
+    privateWritable: 0,
+    privateReadonly: 0,
+    totalRss: 0,
+    totalDirty: 0,
+  };
   if (opts.mode === "x" && !opts.quiet) {
-    w1 = justify(parts, "Address", w1, false);
-    w2 = justify(parts, "Kbytes", w2, true);
-    w3 = justify(parts, "RSS", w3, true);
-    w4 = justify(parts, "Dirty", w4, true);
-    w5 = justify(parts, "Mode", w5, false);
+    run.w1 = justify(parts, "Address", run.w1, false);
+    run.w2 = justify(parts, "Kbytes", run.w2, true);
+    run.w3 = justify(parts, "RSS", run.w3, true);
+    run.w4 = justify(parts, "Dirty", run.w4, true);
+    run.w5 = justify(parts, "Mode", run.w5, false);
     justify(parts, "Mapping", 0, false);
   }
   if (opts.mode === "d") {
-    w3 = 5;
-    w4 = 16;
-    w5 = 9;
+    run.w3 = 5;
+    run.w4 = 16;
+    run.w5 = 9;
     if (!opts.quiet) {
-      w1 = justify(parts, "Address", w1, false);
-      w2 = justify(parts, "Kbytes", w2, true);
-      w3 = justify(parts, "Mode", w3, false);
-      w4 = justify(parts, "Offset", w4, false);
-      w5 = justify(parts, "Device", w5, false);
+      run.w1 = justify(parts, "Address", run.w1, false);
+      run.w2 = justify(parts, "Kbytes", run.w2, true);
+      run.w3 = justify(parts, "Mode", run.w3, false);
+      run.w4 = justify(parts, "Offset", run.w4, false);
+      run.w5 = justify(parts, "Device", run.w5, false);
       justify(parts, "Mapping", 0, false);
     }
   }
-  for (const e of entries) {
-    const field = (name: string): bigint => ("names" in e ? BigInt(fieldValue(e, name)) : 0n);
+  const w = new ByteWriter(t.count * 96 + 4096);
+  w.text(parts.join(""));
+  const ranged = opts.rangeLow !== 0n || opts.rangeHigh !== MAX_ADDRESS;
+  for (let i = 0; i < t.count; i++) {
     // pmap stops reading at the first mapping above the range, but still sums the smaps values of
     // mappings below it into the -x totals.
-    if (opts.rangeHigh < e.start) break;
-    const rss = field("Rss");
-    const dirty = field("Private_Dirty") + field("Shared_Dirty");
-    totalRss += rss;
-    totalDirty += dirty;
-    if (e.end - 1n < opts.rangeLow) continue;
-    const line = cleanLine(e.line, opts.utf8Locale);
-    const diff = e.end - e.start;
-    if (e.perms[3] === "s") shared += diff;
-    if (e.perms[3] === "p") {
-      if (e.perms[1] === "w") privateWritable += diff;
-      else privateReadonly += diff;
+    const at = i * MARKS;
+    const start = ranged
+      ? BigInt(`0x${latin1(t.bytes, t.marks[at + MARK.LINE]!, t.marks[at + MARK.DASH]!)}`)
+      : 0n;
+    if (ranged && opts.rangeHigh < start) break;
+    addUsage(t, i, run);
+    if (ranged) {
+      const end = BigInt(`0x${latin1(t.bytes, t.marks[at + MARK.DASH]! + 1, t.marks[at + MARK.PERMS]! - 1)}`);
+      if (end - 1n < opts.rangeLow) continue;
     }
-    const perms = pmapPerms(e.perms);
-    const name = mappingName(e, line, proc, opts);
-    const kb = (diff >> 10n).toString();
+    writeClassicRow(w, t, i, run);
+  }
+  if (!opts.quiet) {
+    const footer: string[] = [];
+    const mapped = Math.floor((run.shared + run.privateWritable + run.privateReadonly) / 1024);
     if (opts.mode === "x") {
-      parts.push(
-        `${hex(e.start, w1)} ${right(kb, w2)} ${right(rss.toString(), w3)} ${right(dirty.toString(), w4)} ${right(perms, w5)} ${name}\n`,
+      justify(footer, "-".repeat(addrWidth), run.w1, false);
+      justify(footer, "-------", run.w2, true);
+      justify(footer, "-------", run.w3, true);
+      justify(footer, "-------", run.w4, true);
+      footer.push("\n");
+      footer.push(
+        `${left("total kB", run.w1)} ${right(String(mapped), run.w2)} ${right(String(run.totalRss), run.w3)} ${right(String(run.totalDirty), run.w4)}\n`,
       );
     } else if (opts.mode === "d") {
-      const dev = `${e.devMajor.toString(16).padStart(3, "0")}:${e.devMinor.toString(16).padStart(5, "0")}`;
-      parts.push(
-        `${hex(e.start, w1)} ${right(kb, w2)} ${right(perms, w3)} ${hex(e.offset, w4)} ${" ".repeat(Math.max(0, w5 - 9))}${dev} ${name}\n`,
+      footer.push(
+        `mapped: ${mapped}K    writeable/private: ${Math.floor(run.privateWritable / 1024)}K    shared: ${Math.floor(run.shared / 1024)}K\n`,
       );
     } else {
-      parts.push(`${hex(e.start, addrWidth)} ${right(kb, 6)}K ${perms} ${name}\n`);
+      footer.push(` total ${right(`${mapped}`, addrWidth)}K\n`);
+    }
+    w.text(footer.join(""));
+  }
+  w.flushTo(out);
+}
+
+const MAX_ADDRESS = 0xffffffffffffffffn;
+
+/** The -x totals: Rss and dirty pages (Private_Dirty + Shared_Dirty) from smaps; 0 from maps. */
+function addUsage(t: SmapsTable, i: number, run: ClassicRun): void {
+  const [rss, privateDirty, sharedDirty] = run.fieldAt[t.schemaOf[i]!] ?? [-1, -1, -1];
+  const base = t.valueBase[i]!;
+  const value = (k: number | undefined): number => (k === undefined || k < 0 ? 0 : t.values[base + k]!);
+  run.totalRss += value(rss);
+  run.totalDirty += value(privateDirty) + value(sharedDirty);
+}
+
+function writeClassicRow(w: ByteWriter, t: SmapsTable, i: number, run: ClassicRun): void {
+  const { bytes, marks } = t;
+  const line = run.bytes; // the cleaned bytes: same positions
+  const at = i * MARKS;
+  const lineStart = marks[at + MARK.LINE]!;
+  const dash = marks[at + MARK.DASH]!;
+  const permsAt = marks[at + MARK.PERMS]!;
+  readHex(bytes, lineStart, dash);
+  const startHigh = hexHigh;
+  const startLow = hexLow;
+  readHex(bytes, dash + 1, permsAt - 1);
+  const endHigh = hexHigh;
+  const endLow = hexLow;
+  const diff = (endHigh - startHigh) * TWO_32 + (endLow - startLow);
+  const sharing = bytes[permsAt + 3];
+  if (sharing === 115) run.shared += diff; // 's'
+  if (sharing === 112) {
+    // 'p'
+    if (bytes[permsAt + 1] === 119) run.privateWritable += diff;
+    else run.privateReadonly += diff;
+  }
+  const kb = Math.floor(diff / 1024);
+  const mode = run.mode;
+  w.copyRight(bytes, lineStart, dash, run.w1, 48);
+  w.byte(32);
+  w.numberRight(kb, mode === "default" ? 6 : run.w2);
+  if (mode === "default") w.byte(75); // 'K'
+  w.byte(32);
+  const permsWidth = mode === "x" ? run.w5 : mode === "d" ? run.w3 : 5;
+  if (mode === "x") {
+    const [rss, privateDirty, sharedDirty] = run.fieldAt[t.schemaOf[i]!] ?? [-1, -1, -1];
+    const base = t.valueBase[i]!;
+    const value = (k: number | undefined): number => (k === undefined || k < 0 ? 0 : t.values[base + k]!);
+    w.numberRight(value(rss), run.w3);
+    w.byte(32);
+    w.numberRight(value(privateDirty) + value(sharedDirty), run.w4);
+    w.byte(32);
+  }
+  // Permissions: private 'p' shows as '-', and a fifth column that is always '-'.
+  w.spaces(permsWidth - 5);
+  w.copy(bytes, permsAt, permsAt + 3);
+  w.byte(sharing === 112 ? 45 : sharing!);
+  w.byte(45);
+  w.byte(32);
+  if (mode === "d") {
+    w.copyRight(bytes, marks[at + MARK.OFFSET]!, marks[at + MARK.DEVICE]! - 1, run.w4, 48);
+    w.byte(32);
+    w.spaces(run.w5 - 9);
+    const device = marks[at + MARK.DEVICE]!;
+    let colon = device;
+    while (bytes[colon] !== 58) colon++;
+    w.copyRight(bytes, firstSignificant(bytes, device, colon), colon, 3, 48);
+    w.byte(58);
+    w.copyRight(
+      bytes,
+      firstSignificant(bytes, colon + 1, marks[at + MARK.INODE]! - 1),
+      marks[at + MARK.INODE]! - 1,
+      5,
+      48,
+    );
+    w.byte(32);
+  }
+  writeMappingName(w, t, i, line, run, startHigh, startLow, endHigh, endLow);
+  w.byte(10);
+}
+
+/** Leading zeros dropped (as a number printed again with %x), keeping one digit. */
+function firstSignificant(b: Uint8Array, start: number, end: number): number {
+  while (start < end - 1 && b[start] === 48) start++;
+  return start;
+}
+
+/** pmap's mapping_name(): SysV shm, file basename (or path with -p), kernel name with -k, else anon/stack. */
+function writeMappingName(
+  w: ByteWriter,
+  t: SmapsTable,
+  i: number,
+  line: Uint8Array,
+  run: ClassicRun,
+  startHigh: number,
+  startLow: number,
+  endHigh: number,
+  endLow: number,
+): void {
+  const at = i * MARKS;
+  const lineStart = t.marks[at + MARK.LINE]!;
+  const end = t.marks[at + MARK.END]!;
+  const device = t.marks[at + MARK.DEVICE]!;
+  const major = line[device] === 48 && line[device + 1] === 48 && line[device + 2] === 58; // "00:"
+  if (major && line[t.marks[at + MARK.PERMS]! + 3] === 115 && includes(line, lineStart, end, SYSV)) {
+    const inode = BigInt(latin1(line, t.marks[at + MARK.INODE]!, inodeEnd(t, i)));
+    w.text(`  [ shmid=0x${inode.toString(16)} ]`);
+    return;
+  }
+  let slash = -1;
+  for (let p = end - 1; p >= lineStart; p--)
+    if (line[p] === SLASH) {
+      slash = p;
+      break;
+    }
+  if (slash >= 0) {
+    if (run.opts.showPath) {
+      let first = lineStart;
+      while (line[first] !== SLASH) first++;
+      w.copy(line, first, end);
+    } else w.copy(line, slash + 1 < end ? slash + 1 : slash, end);
+    return;
+  }
+  if (run.opts.kernelNames && line[end - 1] === 93) {
+    // ']'
+    let open = lineStart;
+    while (open < end && line[open] !== 91) open++;
+    if (open < end) {
+      w.copy(line, open, end);
+      return;
     }
   }
-  if (opts.quiet) return;
-  const mapped = (shared + privateWritable + privateReadonly) >> 10n;
-  if (opts.mode === "x") {
-    justify(parts, "-".repeat(addrWidth), w1, false);
-    justify(parts, "-------", w2, true);
-    justify(parts, "-------", w3, true);
-    justify(parts, "-------", w4, true);
-    parts.push("\n");
-    parts.push(
-      `${left("total kB", w1)} ${right(mapped.toString(), w2)} ${right(totalRss.toString(), w3)} ${right(totalDirty.toString(), w4)}\n`,
-    );
-  } else if (opts.mode === "d") {
-    parts.push(
-      `mapped: ${mapped}K    writeable/private: ${privateWritable >> 10n}K    shared: ${shared >> 10n}K\n`,
-    );
-  } else {
-    parts.push(` total ${right(`${mapped}`, addrWidth)}K\n`);
+  const inStack =
+    atMost(startHigh, startLow, run.stackHigh, run.stackLow) &&
+    atMost(run.stackHigh, run.stackLow, endHigh, endLow);
+  w.text(inStack ? "  [ stack ]" : "  [ anon ]");
+}
+
+const SYSV = [47, 83, 89, 83, 86]; // "/SYSV"
+
+function includes(b: Uint8Array, start: number, end: number, needle: number[]): boolean {
+  outer: for (let p = start; p + needle.length <= end; p++) {
+    for (let k = 0; k < needle.length; k++) if (b[p + k] !== needle[k]) continue outer;
+    return true;
   }
+  return false;
 }
 
 /** Fields -X leaves out (pmap's is_unimportant); -XX shows everything, VmFlags included. */
