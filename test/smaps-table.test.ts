@@ -46,7 +46,7 @@ test("smaps table: positions, values, per-mapping field lists and VmFlags", () =
     ],
   );
   assert.deepEqual(
-    entries.map((e) => e.values),
+    entries.map((e) => Array.from(e.values)),
     [
       [8, 4, 1],
       [4, 12, 3, 0],

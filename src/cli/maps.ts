@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { classify, usageOf } from "../process/live-map.js";
-import { ProcFormatError, parseSmaps } from "../process/proc-maps.js";
+import { ProcFormatError, parseSmaps, smapsEntries } from "../process/proc-maps.js";
+import { parseSmapsTable } from "../process/smaps-table.js";
 import { renderDiagram } from "../render/diagram.js";
 import { type LiveProcess, liveMapsModel, renderLiveMaps } from "../render/live-maps.js";
-import type { CommandIO } from "./io.js";
+import { type CommandIO, readUnsized } from "./io.js";
 
 const USAGE = `Usage: anatomy maps [--json] [--diagram] PID
   A live process's mappings grouped by object and kind (text, data, bss, heap, stacks of each
@@ -65,16 +66,16 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     return 1;
   }
   const pid = Number(pidText);
-  let smapsText: string;
+  let smaps: Uint8Array;
   let command: string;
   try {
     command = readFileSync(`/proc/${pid}/cmdline`, "latin1").replace(/\0+$/, "").replace(/\0/g, " ");
-    smapsText = readFileSync(`/proc/${pid}/smaps`, "latin1");
+    smaps = readUnsized(`/proc/${pid}/smaps`);
   } catch (e) {
     io.stderr.write(`anatomy maps: ${explain(pid, "smaps", e)}\n`);
     return 1;
   }
-  if (smapsText === "") {
+  if (smaps.length === 0) {
     io.stderr.write(`anatomy maps: process ${pid} has no user mappings (a kernel thread, or it exited)\n`);
     return 1;
   }
@@ -85,7 +86,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     rollupText = undefined;
   }
   try {
-    const entries = parseSmaps(smapsText, `/proc/${pid}/smaps`);
+    const entries = smapsEntries(parseSmapsTable(smaps, `/proc/${pid}/smaps`));
     const mappings = classify(entries, threadStackPointers(pid));
     const rollupEntry = rollupText ? parseSmaps(rollupText, `/proc/${pid}/smaps_rollup`)[0] : undefined;
     let rollup = rollupEntry ? usageOf(rollupEntry) : undefined;

@@ -41,7 +41,7 @@ export interface MapsEntry {
 export interface SmapsEntry extends MapsEntry {
   names: readonly string[];
   /** Each field's value as printed (kB for most); numbers are exact up to 8 ZiB of kB. */
-  values: number[];
+  values: ArrayLike<number>;
   /** The VmFlags line's two-letter flags, when the kernel prints it. */
   vmFlags: string | undefined;
 }
@@ -113,7 +113,8 @@ export function smapsEntries(t: SmapsTable): SmapsEntry[] {
     out.push({
       ...mapsEntryAt(t, i),
       names,
-      values: Array.from(t.values.subarray(base, base + names.length)),
+      // A view, not a copy: 10,000 mappings of 25 fields would be 250,000 array elements.
+      values: t.values.subarray(base, base + names.length),
       vmFlags: flags < 0 ? undefined : latin1(t.bytes, flags, t.vmFlags[i * 2 + 1]!),
     });
   }
