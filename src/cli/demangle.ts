@@ -38,8 +38,36 @@ async function instantiate(): Promise<(name: string) => string> {
       out = glue.demangle_any(name);
       // When it cannot demangle, demangle_any may hand back the name without its first underscore.
       if (out === name.slice(1)) out = name;
+      else if (name.startsWith("_ZT")) out = libibertySpecialName(out);
       cache.set(name, out);
     }
     return out;
   };
+}
+
+const OFFSET = String.raw`\{(?:offset\(-?\d+\)|virtual offset\(-?\d+, -?\d+\))\}`;
+const SPECIAL_NAMES: Array<[RegExp, string]> = [
+  // Two offsets first: the one-offset patterns would take the second offset as part of the name.
+  [
+    new RegExp(`^\\{virtual override thunk\\(${OFFSET}, ${OFFSET}, (.*)\\)\\}$`, "s"),
+    "covariant return thunk to $1",
+  ],
+  [/^\{vtable\((.*)\)\}$/s, "vtable for $1"],
+  [/^\{vtt\((.*)\)\}$/s, "VTT for $1"],
+  [/^\{virtual override thunk\(\{offset\(-?\d+\)\}, (.*)\)\}$/s, "non-virtual thunk to $1"],
+  [/^\{virtual override thunk\(\{virtual offset\(-?\d+, -?\d+\)\}, (.*)\)\}$/s, "virtual thunk to $1"],
+];
+
+/**
+ * The special names (_ZT...) in libiberty's words, as nm and readelf print them: the Rust demangler
+ * writes `{vtable(X)}`, `{vtt(X)}` and `{virtual override thunk(...)}` where libiberty writes
+ * "vtable for X", "VTT for X", "non-virtual thunk to", "virtual thunk to" and "covariant return thunk
+ * to", and names a construction vtable (_ZTC) derived-in-base where libiberty says base-in-derived.
+ */
+export function libibertySpecialName(text: string): string {
+  for (const [pattern, replacement] of SPECIAL_NAMES)
+    if (pattern.test(text)) return text.replace(pattern, replacement);
+  const construction = /^construction vtable for (.*?)-in-(.*)$/s.exec(text);
+  if (construction) return `construction vtable for ${construction[2]}-in-${construction[1]}`;
+  return text;
 }
