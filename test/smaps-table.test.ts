@@ -103,30 +103,20 @@ test("pmap -X: a process without mappings (a kernel thread) prints no header; la
   const opts = { ...defaultPmapOptions(), mode: "X" as const };
   const run = newExtendedRun();
   const one = "7f0000000000-7f0000001000 r--p 00000000 00:00 0 \nSize:   4 kB\nRss:  1234 kB\n";
-  renderPmapExtended(
-    { pid: 2, command: "[kthreadd]", startStack: 0n },
-    parseSmapsTable(new Uint8Array()),
-    opts,
-    out,
-    undefined,
-    run,
-  );
-  renderPmapExtended(
-    { pid: 3, command: "a", startStack: 0n },
-    parseSmapsTable(stringBytes(one)),
-    opts,
-    out,
-    undefined,
-    run,
-  );
-  renderPmapExtended(
-    { pid: 4, command: "b", startStack: 0n },
-    parseSmapsTable(stringBytes(one)),
-    opts,
-    out,
-    undefined,
-    run,
-  );
+  const processes: Array<[number, string, string]> = [
+    [2, "[kthreadd]", ""],
+    [3, "a", one],
+    [4, "b", one],
+  ];
+  for (const [pid, command, smaps] of processes)
+    renderPmapExtended(
+      { pid, command, startStack: 0n },
+      parseSmapsTable(stringBytes(smaps)),
+      opts,
+      out,
+      undefined,
+      run,
+    );
   assert.equal(
     out.toString(),
     [
