@@ -10,6 +10,7 @@ const steps = [
   ["ldd load addresses against setarch -R ldd", ["scripts/compat-ldd.mjs", "--addresses"]],
   ["check against checksec", ["scripts/compat-check.mjs"]],
   ["bind against LD_DEBUG=bindings", ["scripts/compat-bind.mjs"]],
+  ["pmap against procps pmap on this machine's processes", ["scripts/compat-pmap.mjs"]],
   ["layout against the real maps under gdb (exec stage)", ["scripts/compat-layout.mjs"]],
   ["layout against the real maps under gdb (entry stage)", ["scripts/compat-layout.mjs", "--stage", "entry"]],
 ];
