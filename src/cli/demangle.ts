@@ -39,6 +39,7 @@ async function instantiate(): Promise<(name: string) => string> {
       // When it cannot demangle, demangle_any may hand back the name without its first underscore.
       if (out === name.slice(1)) out = name;
       else if (name.startsWith("_ZT")) out = libibertySpecialName(out);
+      else out = libibertyStandardNames(name, out);
       cache.set(name, out);
     }
     return out;
@@ -69,5 +70,40 @@ export function libibertySpecialName(text: string): string {
     if (pattern.test(text)) return text.replace(pattern, replacement);
   const construction = /^construction vtable for (.*?)-in-(.*)$/s.exec(text);
   if (construction) return `construction vtable for ${construction[2]}-in-${construction[1]}`;
+  return text;
+}
+
+/** libiberty's standard substitutions (cp-demangle.c standard_subs) for streams and strings. */
+const STANDARD = [
+  { full: "std::basic_istream<char, std::char_traits<char> >", simple: "std::istream", name: "istream" },
+  { full: "std::basic_iostream<char, std::char_traits<char> >", simple: "std::iostream", name: "iostream" },
+  { full: "std::basic_ostream<char, std::char_traits<char> >", simple: "std::ostream", name: "ostream" },
+  {
+    full: "std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+    simple: "std::string",
+    name: "string",
+  },
+];
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Si, Sd, So and Ss as nm prints them (libiberty without DMGL_VERBOSE): the short name (std::istream),
+ * except as the prefix of a constructor or destructor, where it is the full template
+ * (std::basic_istream<char, std::char_traits<char> >::basic_istream()). The Rust demangler prints Si
+ * and Sd in full everywhere, and So and Ss short everywhere. A name that spells the template out
+ * (13basic_istream ...) is printed in full by both, so those names are left as they are.
+ */
+export function libibertyStandardNames(mangled: string, text: string): string {
+  for (const { full, simple, name } of STANDARD) {
+    const basic = `basic_${name}`;
+    if (mangled.includes(`${basic.length}${basic}`)) continue;
+    // A constructor or destructor of the class itself: the full template, named basic_X.
+    const ctor = new RegExp(`^(?:${escape(full)}|${escape(simple)})::(~?)(?:${basic}|${name})(?=[(<])`);
+    const head = ctor.exec(text);
+    const rest = head ? text.slice(head[0].length) : text;
+    const shortened = rest.split(full).join(simple);
+    text = head ? `${full}::${head[1]}${basic}${shortened}` : shortened;
+  }
   return text;
 }
