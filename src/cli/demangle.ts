@@ -99,7 +99,9 @@ export function libibertyStandardNames(mangled: string, text: string): string {
     const basic = `basic_${name}`;
     if (mangled.includes(`${basic.length}${basic}`)) continue;
     // A constructor or destructor of the class itself: the full template, named basic_X.
-    const ctor = new RegExp(`^(?:${escapeRegExp(full)}|${escapeRegExp(simple)})::(~?)(?:${basic}|${name})(?=[(<])`);
+    const ctor = new RegExp(
+      `^(?:${escapeRegExp(full)}|${escapeRegExp(simple)})::(~?)(?:${basic}|${name})(?=[(<])`,
+    );
     const head = ctor.exec(text);
     const rest = head ? text.slice(head[0].length) : text;
     const shortened = rest.split(full).join(simple);
