@@ -16,8 +16,6 @@ export interface PmapOptions {
   mode: "default" | "x" | "d" | "X" | "XX";
   quiet: boolean;
   showPath: boolean;
-  /** -k: print the kernel's `[heap]`-style names instead of `[ anon ]`. */
-  kernelNames: boolean;
   rangeLow: bigint;
   rangeHigh: bigint;
 }
@@ -26,7 +24,6 @@ export const defaultPmapOptions = (): PmapOptions => ({
   mode: "default",
   quiet: false,
   showPath: false,
-  kernelNames: false,
   rangeLow: 0n,
   rangeHigh: 0xffffffffffffffffn,
 });
@@ -274,7 +271,7 @@ function firstSignificant(b: Uint8Array, start: number, end: number): number {
   return start;
 }
 
-/** pmap's mapping_name(): SysV shm, file basename (or path with -p), kernel name with -k, else anon/stack. */
+/** pmap's mapping_name(): SysV shm, file basename (or path with -p), else anon or stack. */
 function writeMappingName(
   w: ByteWriter,
   t: SmapsTable,
@@ -290,8 +287,8 @@ function writeMappingName(
   const lineStart = t.marks[at + MARK.LINE]!;
   const end = t.marks[at + MARK.END]!;
   const device = t.marks[at + MARK.DEVICE]!;
-  const major = line[device] === 48 && line[device + 1] === 48 && line[device + 2] === 58; // "00:"
-  if (major && line[t.marks[at + MARK.PERMS]! + 3] === 115 && includes(line, lineStart, end, SYSV)) {
+  const majorZero = line[device] === 48 && line[device + 1] === 48 && line[device + 2] === 58; // "00:"
+  if (majorZero && line[t.marks[at + MARK.PERMS]! + 3] === 115 && includes(line, lineStart, end, SYSV)) {
     const inode = BigInt(latin1(line, t.marks[at + MARK.INODE]!, inodeEnd(t, i)));
     w.text(`  [ shmid=0x${inode.toString(16)} ]`);
     return;
@@ -309,15 +306,6 @@ function writeMappingName(
       w.copy(line, first, end);
     } else w.copy(line, slash + 1 < end ? slash + 1 : slash, end);
     return;
-  }
-  if (run.opts.kernelNames && line[end - 1] === 93) {
-    // ']'
-    let open = lineStart;
-    while (open < end && line[open] !== 91) open++;
-    if (open < end) {
-      w.copy(line, open, end);
-      return;
-    }
   }
   const inStack =
     atMost(startHigh, startLow, run.stackHigh, run.stackLow) &&
