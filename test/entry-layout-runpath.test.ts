@@ -89,7 +89,12 @@ const simple = (flags: number): Uint8Array =>
     phdrs: [load(PF_R | PF_X, 0n, 0n, 0x1000n), load(flags, 0x1000n, 0x1000n, 0x800n)],
   });
 
-function predict(prog: Uint8Array, lib: Omit<EntryLibrary, "file" | "name">, name = "libx.so.1") {
+function predict(
+  prog: Uint8Array,
+  lib: Omit<EntryLibrary, "file" | "name">,
+  name = "libx.so.1",
+  libraryPath?: string,
+) {
   const exe = mapped(prog, "/t/prog", 10n);
   const rtld = mapped(simple(PF_R | PF_W), "/t/ld.so", 11n);
   const libFile = mapped(simple(PF_R | PF_W), lib.openedPath, 12n);
@@ -98,6 +103,7 @@ function predict(prog: Uint8Array, lib: Omit<EntryLibrary, "file" | "name">, nam
     profile,
     legacy: false,
     mode: "exec",
+    ...(libraryPath ? { libraryPath } : {}),
     cacheSize: 0x9000n,
     steps: [
       { main: true, needed: 1, loads: [{ name, file: libFile, ...lib }] },
@@ -166,6 +172,21 @@ test("a run path naming a default directory allocates no element for it", () => 
 
 // The real thing: programs whose libraries come through DT_RUNPATH (man-db) or $ORIGIN (OpenJDK).
 const programs = ["/usr/bin/apropos", "/usr/bin/java"].filter((p) => existsSync(p));
+test("LD_LIBRARY_PATH: _dl_init_paths' array and one element per new directory; a library found there maps no cache", () => {
+  const viaCache = predict(program(), { openedPath: "/t/b/libx.so.1", viaCache: true });
+  const viaEnv = predict(
+    program(),
+    { openedPath: "/t/b/libx.so.1", viaCache: false },
+    "libx.so.1",
+    "/t/a;/t/b",
+  );
+  assert.equal(viaEnv.objects[0]!.bias - viaCache.objects[0]!.bias, 0x9000n);
+  // The array: 2 elements + 1 pointers (24 -> 32); per directory its strdup ("/t/a": 16) and the
+  // element (40 + 11 * 4 + no `where` + "/t/a/" + NUL = 90 -> 96): 32 + 2 * 112 = 256, which the
+  // 64-byte-aligned static TLS block shows exactly.
+  assert.equal(shift(viaEnv, viaCache), 256n);
+});
+
 test("matches gdb at AT_ENTRY for run-path programs", {
   skip: (!hasGdb && "gdb is not installed") || (programs.length === 0 && "no run-path program here"),
 }, (t) => {
@@ -173,5 +194,15 @@ test("matches gdb at AT_ENTRY for run-path programs", {
     const want = mapsAtEntry(prog);
     if (want === undefined) return t.skip("gdb cannot trace here (ptrace restricted)");
     assert.equal(predictedMaps(prog).stdout, want, prog);
+  }
+});
+
+test("matches gdb at AT_ENTRY with LD_LIBRARY_PATH set", {
+  skip: !(hasGdb && existsSync("/usr/bin/ls")) && "gdb or /usr/bin/ls is missing",
+}, (t) => {
+  for (const path of ["/tmp:/usr/lib/x86_64-linux-gnu", "$ORIGIN/../lib;/nonexistent"]) {
+    const want = mapsAtEntry("/usr/bin/ls", { LD_LIBRARY_PATH: path });
+    if (want === undefined) return t.skip("gdb cannot trace here (ptrace restricted)");
+    assert.equal(predictedMaps("/usr/bin/ls", ["--env", `LD_LIBRARY_PATH=${path}`]).stdout, want, path);
   }
 });

@@ -314,6 +314,7 @@ export function entryLayout(
     ...(programFile ? { program: programFile, programName: program, constructorHeap: false } : {}),
     cacheSize,
     cwd: process.cwd(),
+    ...(ctx.env.LD_LIBRARY_PATH ? { libraryPath: ctx.env.LD_LIBRARY_PATH } : {}),
     steps,
     searchListLength: g.searchList.length,
     versionChain: g.objects.map((o) =>

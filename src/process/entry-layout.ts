@@ -96,6 +96,8 @@ export interface EntryLayoutOptions {
    * program named relatively, a faked link_map). Default "/".
    */
   cwd?: string;
+  /** LD_LIBRARY_PATH as ld.so sees it: _dl_init_paths decomposes it after the program's run path. */
+  libraryPath?: string;
 }
 
 /** What this ld.so build allocates: sizes that are compiled in, measured against gdb runs. */
@@ -485,8 +487,17 @@ class SearchPaths {
     const copy = this.malloc.alloc(rpath.length + 1);
     const nelems = rpath.split(":").length - 1;
     const result = this.malloc.alloc((nelems + 2) * this.rp.ptrSize);
+    // `where` is the object's l_name, with its NUL.
+    const dirs = this.fillin(owner, rpath.split(":"), owner.name.length + 1);
+    this.malloc.free(copy);
+    if (dirs === null) this.malloc.free(result);
+    return dirs;
+  }
+
+  /** fillin_rpath: each element expanded, and a new r_search_path_elem for a directory not known yet. */
+  private fillin(owner: PathOwner, elements: string[], whereLength: number): string[] | null {
     const dirs: string[] = [];
-    for (const element of rpath.split(":")) {
+    for (const element of elements) {
       let dir = "";
       let toFree: bigint | undefined;
       if (element !== "") {
@@ -501,19 +512,25 @@ class SearchPaths {
         if (!dir.endsWith("/")) dir += "/";
       }
       if (!this.known.has(dir)) {
-        // A new directory: the element, its hwcaps statuses, `where` (l_name) and the name.
-        this.malloc.alloc(this.elemBase + owner.name.length + 1 + dir.length + 1);
+        // A new directory: the element, its hwcaps statuses, `where` and the name.
+        this.malloc.alloc(this.elemBase + whereLength + dir.length + 1);
         this.known.add(dir);
       }
       if (!dirs.includes(dir)) dirs.push(dir);
       if (toFree !== undefined) this.malloc.free(toFree);
     }
-    this.malloc.free(copy);
-    if (dirs.length === 0) {
-      this.malloc.free(result);
-      return null;
-    }
-    return dirs;
+    return dirs.length === 0 ? null : dirs;
+  }
+
+  /**
+   * _dl_init_paths' LD_LIBRARY_PATH (elf/dl-load.c): a copy on the stack (strdupa), the result array of
+   * one pointer per element plus one, then fillin_rpath with ":;" as separators and no `where`, DSTs
+   * expanded for the program.
+   */
+  envPath(main: PathOwner, llp: string): string[] | null {
+    const elements = llp.split(/[:;]/);
+    this.malloc.alloc((elements.length + 1) * this.rp.ptrSize);
+    return this.fillin(main, elements, 0);
   }
 
   /** expand_dynamic_string_token: a strdup, or DL_DST_REQUIRED bytes for the substituted string. */
@@ -883,6 +900,7 @@ export function predictEntryLayout(
     mainOwner.runpathDirs = null;
     paths.dirs(mainOwner, "rpath");
   }
+  const envDirs = opts.libraryPath ? paths.envPath(mainOwner, opts.libraryPath) : null;
   const loaderOf = replayQueue(opts.steps, mainOwner, rtld);
 
   // _dl_load_cache_lookup maps the whole cache read-only at the first search that gets that far (after
@@ -898,7 +916,10 @@ export function predictEntryLayout(
     vm.map(anonymous(at, at + len, "r--p", "mmap"));
     cache = [at, at + len];
   };
-  /** _dl_map_object's search before the cache: the loaders' DT_RPATH chain, the program's, DT_RUNPATH. */
+  /**
+   * _dl_map_object's search before the cache: the loaders' DT_RPATH chain, the program's, LD_LIBRARY_PATH,
+   * DT_RUNPATH.
+   */
   const inRunPaths = (loader: PathOwner, dir: string): boolean => {
     if (loader.runpath === undefined) {
       let didMain = false;
@@ -910,6 +931,7 @@ export function predictEntryLayout(
       }
       if (!didMain && paths.dirs(mainOwner, "rpath")?.includes(dir)) return true;
     }
+    if (envDirs?.includes(dir)) return true;
     return paths.dirs(loader, "runpath")?.includes(dir) ?? false;
   };
 

@@ -26,14 +26,15 @@ export function mappedElf(bytes: Uint8Array, path: string, inode = 1n): MappedFi
 export const hasGdb = spawnSync("gdb", ["--version"]).status === 0;
 
 /**
- * /proc/PID/maps of `prog` under gdb (ASLR off, empty environment) at a temporary breakpoint on
- * AT_ENTRY, as scripts/compat-layout.mjs takes it; undefined when gdb cannot trace here.
+ * /proc/PID/maps of `prog` under gdb (ASLR off, an environment of just `env`) at a temporary breakpoint
+ * on AT_ENTRY, as scripts/compat-layout.mjs takes it; undefined when gdb cannot trace here.
  */
-export function mapsAtEntry(prog: string): string | undefined {
+export function mapsAtEntry(prog: string, env: Record<string, string> = {}): string | undefined {
   const script = [
     "set disable-randomization on",
     "set startup-with-shell off",
     "unset environment",
+    ...Object.entries(env).map(([name, value]) => `set environment ${name}=${value}`),
     "starti",
     'python import gdb, re; e = int(re.search(r"AT_ENTRY\\s.*?(0x[0-9a-f]+)", gdb.execute("info auxv", to_string=True)).group(1), 16); int(gdb.parse_and_eval("$pc")) == e or (gdb.execute("tbreak *%#x" % e), gdb.execute("continue"))',
     'python import gdb; print("@@MAPS@@"); print(open("/proc/%d/maps" % gdb.selected_inferior().pid).read(), end=""); print("@@END@@")',
