@@ -206,3 +206,17 @@ test("matches gdb at AT_ENTRY with LD_LIBRARY_PATH set", {
     assert.equal(predictedMaps("/usr/bin/ls", ["--env", `LD_LIBRARY_PATH=${path}`]).stdout, want, path);
   }
 });
+
+test("matches gdb at AT_ENTRY with LD_PRELOAD set", {
+  skip: !(hasGdb && existsSync("/usr/bin/ls")) && "gdb or /usr/bin/ls is missing",
+}, (t) => {
+  for (const preload of [
+    "libz.so.1",
+    "/usr/lib/x86_64-linux-gnu/libz.so.1 libm.so.6",
+    "libz.so.1:libnosuch.so",
+  ]) {
+    const want = mapsAtEntry("/usr/bin/ls", { LD_PRELOAD: preload });
+    if (want === undefined) return t.skip("gdb cannot trace here (ptrace restricted)");
+    assert.equal(predictedMaps("/usr/bin/ls", ["--env", `LD_PRELOAD=${preload}`]).stdout, want, preload);
+  }
+});

@@ -301,6 +301,14 @@ export function entryLayout(
     return m;
   };
   const steps = entrySteps(g, opened);
+  const preloads: EntryLibrary[] = g.objects
+    .filter((o) => o.kind === "preload")
+    .map((o) => ({
+      name: o.name,
+      file: opened(o.path),
+      openedPath: o.path,
+      viaCache: o.via === "ld.so.cache",
+    }));
   let cacheSize: bigint | undefined;
   try {
     cacheSize = statSync(host("/etc/ld.so.cache"), { bigint: true }).size;
@@ -316,6 +324,7 @@ export function entryLayout(
     cwd: process.cwd(),
     ...(ctx.env.LD_LIBRARY_PATH ? { libraryPath: ctx.env.LD_LIBRARY_PATH } : {}),
     steps,
+    ...(preloads.length > 0 ? { preloads } : {}),
     searchListLength: g.searchList.length,
     versionChain: g.objects.map((o) =>
       o.kind === "vdso"
@@ -335,6 +344,7 @@ export function entryLayout(
     uniqueSymbols: uniqueSymbols([
       ...new Set([
         (programFile ?? exe).file,
+        ...preloads.map((l) => l.file.file),
         ...steps.flatMap((s) => s.loads.flatMap((l) => ("faked" in l ? [] : [l.file.file]))),
       ]),
     ]),

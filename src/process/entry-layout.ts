@@ -79,6 +79,12 @@ export interface EntryLayoutOptions {
   cacheSize: bigint | undefined;
   /** The breadth-first steps, the program first. */
   steps: EntryStep[];
+  /**
+   * LD_PRELOAD's objects that were found, in order: dl_main maps them (do_preload, with the program as
+   * loader) before _dl_map_object_deps starts on the program's DT_NEEDED; their own steps follow the
+   * program's in `steps`.
+   */
+  preloads?: EntryLibrary[];
   /** The length of the main program's search list (l_searchlist.r_nlist). */
   searchListLength: number;
   /** Objects with a PT_TLS, in module-id order (program first, then libraries in load order). */
@@ -766,6 +772,7 @@ function replayQueue(
   steps: EntryStep[],
   main: PathOwner,
   rtld: MappedFile,
+  preloads: PathOwner[] = [],
 ): Map<EntryLibrary | FakedLibrary, PathOwner> {
   const loaderOf = new Map<EntryLibrary | FakedLibrary, PathOwner>();
   const rtldOwner = pathOwner(rtld.file, rtld.path, dirName(rtld.path));
@@ -778,7 +785,8 @@ function replayQueue(
   const isRtld = (name: string): boolean =>
     name === rtld.path ||
     (rtldSoname !== undefined && (name === rtldSoname || name.endsWith(`/${rtldSoname}`)));
-  const queue: Array<PathOwner | undefined> = [main];
+  // _dl_map_object_deps starts from the program and the preloaded objects.
+  const queue: Array<PathOwner | undefined> = [main, ...preloads];
   let rtldQueued = false;
   steps.forEach((step, i) => {
     const owner = queue[i];
@@ -901,7 +909,10 @@ export function predictEntryLayout(
     paths.dirs(mainOwner, "rpath");
   }
   const envDirs = opts.libraryPath ? paths.envPath(mainOwner, opts.libraryPath) : null;
-  const loaderOf = replayQueue(opts.steps, mainOwner, rtld);
+  const preloadOwners = (opts.preloads ?? []).map((lib) =>
+    pathOwner(lib.file.file, lib.openedPath, dirName(lib.openedPath), mainOwner),
+  );
+  const loaderOf = replayQueue(opts.steps, mainOwner, rtld, preloadOwners);
 
   // _dl_load_cache_lookup maps the whole cache read-only at the first search that gets that far (after
   // the run paths); dl_main unmaps it once loading is done.
@@ -953,7 +964,9 @@ export function predictEntryLayout(
   };
 
   const loaded: Array<{ lib: EntryLibrary; bias: bigint }> = [];
-  for (const step of opts.steps) {
+  for (const lib of opts.preloads ?? []) loaderOf.set(lib, mainOwner);
+  const preloadStep: EntryStep = { main: true, needed: 0, loads: opts.preloads ?? [] };
+  for (const step of [preloadStep, ...opts.steps]) {
     for (const lib of step.loads) {
       const loader = loaderOf.get(lib);
       if (isFaked(lib)) {
