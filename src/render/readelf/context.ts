@@ -1,4 +1,4 @@
-import type { Decompressors, ElfFile } from "../../elf/index.js";
+import type { Decompressors, ElfFile, SectionHeader, StringTable } from "../../elf/index.js";
 import type { Output } from "../output.js";
 
 /** What `readelf` was asked to show; the CLI fills this from the command line. */
@@ -73,4 +73,27 @@ export interface ReadelfContext {
   fail?(): void;
   /** zlib and zstd, for -z and compressed sections (src/render cannot import node:zlib itself). */
   decompressors?: Decompressors;
+}
+
+/**
+ * The section headers and their name table as far as they can be read: views that only look sections
+ * up by name go on with none when the table is broken (the view that lists them reports it).
+ */
+export function readableSections(file: ElfFile): {
+  sections: SectionHeader[];
+  names: StringTable | undefined;
+} {
+  let sections: SectionHeader[] = [];
+  try {
+    sections = file.sectionHeaders;
+  } catch {
+    sections = [];
+  }
+  let names: StringTable | undefined;
+  try {
+    names = file.sectionNameTable;
+  } catch {
+    names = undefined;
+  }
+  return { sections, names };
 }

@@ -11,7 +11,7 @@ import {
   SHT_STRTAB,
 } from "../../elf/index.js";
 import { parseSymbol, SYM32_SIZE, SYM64_SIZE } from "../../elf/symbol.js";
-import type { ReadelfContext } from "./context.js";
+import { type ReadelfContext, readableSections } from "./context.js";
 
 // Tags readelf.c formats specially (include/elf/common.h and the per-machine headers).
 const T = {
@@ -427,19 +427,7 @@ function gatherDynamic(ctx: ReadelfContext): ReadelfDynamic {
     interpreter: undefined,
     info: (tag) => values.get(tag) ?? 0n,
   };
-  let sections: ReturnType<() => typeof file.sectionHeaders> = [];
-  try {
-    sections = file.sectionHeaders;
-  } catch {
-    sections = [];
-  }
-  const names = (() => {
-    try {
-      return file.sectionNameTable;
-    } catch {
-      return undefined;
-    }
-  })();
+  const { sections, names } = readableSections(file);
   // process_section_headers: the first SHT_DYNSYM and the SHT_STRTAB named .dynstr.
   for (const sh of sections) {
     if (sh.sh_type === SHT_DYNSYM && state.symbols === undefined) {

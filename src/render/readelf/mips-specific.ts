@@ -1,6 +1,6 @@
 import { type ElfFile, type ElfSymbol, EM_MIPS } from "../../elf/index.js";
 import { type AttrOut, mipsFpAbiText } from "./arch-specific.js";
-import type { ReadelfContext } from "./context.js";
+import { type ReadelfContext, readableSections } from "./context.js";
 import { cString, offsetFromVma, readelfDynamic } from "./dynamic.js";
 import { printSymbol } from "./notes.js";
 import { getData } from "./symbols.js";
@@ -146,19 +146,7 @@ export function mipsSpecific(o: AttrOut): boolean {
   // Messages go through `o` so that pending stdout text comes out first, as readelf's warn() flushes.
   const mctx: ReadelfContext = { ...ctx, warn: (m) => o.warn(m), error: (m) => o.error(m) };
   let res = true;
-  let sections: ReturnType<() => typeof file.sectionHeaders> = [];
-  try {
-    sections = file.sectionHeaders;
-  } catch {
-    sections = [];
-  }
-  const names = (() => {
-    try {
-      return file.sectionNameTable;
-    } catch {
-      return undefined;
-    }
-  })();
+  const { sections, names } = readableSections(file);
   const findSection = (name: string) =>
     names ? sections.find((s) => names.get(s.sh_name) === name) : undefined;
   const err = (m: string) => o.error(m);
