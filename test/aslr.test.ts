@@ -1,78 +1,23 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EM_386, EM_X86_64, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_LOAD } from "../src/elf/index.js";
+import { ET_DYN, ET_EXEC } from "../src/elf/index.js";
 import { type AslrSettings, entropyBits, predictAslr } from "../src/process/aslr.js";
 import { type MappedFile, predictExecLayout } from "../src/process/exec-layout.js";
 import { renderAslr } from "../src/render/aslr.js";
 import { StringOutput } from "../src/render/output.js";
-import { mappedElf as mapped, execOptions as opts } from "./helpers/layout-env.js";
-import { makeElf } from "./helpers/make-elf.js";
+import {
+  mappedElf as mapped,
+  execOptions as opts,
+  testInterpreter,
+  testProgram,
+} from "./helpers/layout-env.js";
 
 const on = (level: 0 | 1 | 2 = 2): AslrSettings => ({ level, mmapRndBits: 28, mmapRndCompatBits: 8 });
 
-/** Text at 0, data+bss at 0x2e10 (memsz 0x3000): a small PIE (or ET_EXEC at `base`). */
-function program(is64: boolean, type: number, base: bigint, align = 0x1000n): MappedFile {
-  const bytes = makeElf({
-    is64,
-    e_type: type,
-    e_machine: is64 ? EM_X86_64 : EM_386,
-    e_entry: base + 0x1000n,
-    size: 0x4000,
-    phdrs: [
-      {
-        p_type: PT_LOAD,
-        p_flags: PF_R | PF_X,
-        p_offset: 0n,
-        p_vaddr: base,
-        p_filesz: 0x1800n,
-        p_memsz: 0x1800n,
-        p_align: align,
-      },
-      {
-        p_type: PT_LOAD,
-        p_flags: PF_R | PF_W,
-        p_offset: 0x2e10n,
-        p_vaddr: base + 0x2e10n,
-        p_filesz: 0x200n,
-        p_memsz: 0x3000n,
-        p_align: align,
-      },
-    ],
-  });
-  return mapped(bytes, "/t/prog");
-}
-
-const interp = (is64 = true) =>
-  mapped(
-    makeElf({
-      is64,
-      e_type: ET_DYN,
-      e_machine: is64 ? EM_X86_64 : EM_386,
-      e_entry: 0x100n,
-      size: 0x3000,
-      phdrs: [
-        {
-          p_type: PT_LOAD,
-          p_flags: PF_R | PF_X,
-          p_offset: 0n,
-          p_vaddr: 0n,
-          p_filesz: 0x2000n,
-          p_memsz: 0x2000n,
-          p_align: 0x1000n,
-        },
-        {
-          p_type: PT_LOAD,
-          p_flags: PF_R | PF_W,
-          p_offset: 0x2000n,
-          p_vaddr: 0x2000n,
-          p_filesz: 0x800n,
-          p_memsz: 0x800n,
-          p_align: 0x1000n,
-        },
-      ],
-    }),
-    "/t/ld.so",
-  );
+/** The helpers' program as /t/prog (a small PIE, or ET_EXEC at `base`), and its interpreter. */
+const program = (is64: boolean, type: number, base: bigint, align?: bigint): MappedFile =>
+  mapped(testProgram(is64, type, base, align), "/t/prog");
+const interp = (is64 = true): MappedFile => testInterpreter(is64);
 
 function aslr(exe: MappedFile, ld: MappedFile | undefined, s: AslrSettings, o = opts()) {
   return predictAslr(predictExecLayout(exe, ld, o), exe, ld, o, s);

@@ -2,75 +2,18 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
-import { EM_386, EM_X86_64, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_LOAD } from "../src/elf/index.js";
-import { mapsLine, predictExecLayout } from "../src/process/exec-layout.js";
-import { mappedElf as mapped, execOptions as opts } from "./helpers/layout-env.js";
-import { makeElf } from "./helpers/make-elf.js";
+import { ET_DYN, ET_EXEC } from "../src/elf/index.js";
+import { type MappedFile, mapsLine, predictExecLayout } from "../src/process/exec-layout.js";
+import {
+  mappedElf as mapped,
+  execOptions as opts,
+  testInterpreter,
+  testProgram,
+} from "./helpers/layout-env.js";
 
-/** A two-segment program: text at 0x401000, data+bss at 0x403e10 (filesz 0x200, memsz 0x3000). */
-function program(is64: boolean, type: number, base: bigint): Uint8Array {
-  return makeElf({
-    is64,
-    e_type: type,
-    e_machine: is64 ? EM_X86_64 : EM_386,
-    e_entry: base + 0x1000n,
-    size: 0x4000,
-    phdrs: [
-      {
-        p_type: PT_LOAD,
-        p_flags: PF_R | PF_X,
-        p_offset: 0n,
-        p_vaddr: base,
-        p_filesz: 0x1800n,
-        p_memsz: 0x1800n,
-        p_align: 0x1000n,
-      },
-      {
-        p_type: PT_LOAD,
-        p_flags: PF_R | PF_W,
-        p_offset: 0x2e10n,
-        p_vaddr: base + 0x2e10n,
-        p_filesz: 0x200n,
-        p_memsz: 0x3000n,
-        p_align: 0x1000n,
-      },
-    ],
-  });
-}
-
+const program = testProgram;
 /** An interpreter-like shared object of span 0x3000. */
-const interp = () =>
-  mapped(
-    makeElf({
-      is64: true,
-      e_type: ET_DYN,
-      e_machine: EM_X86_64,
-      e_entry: 0x100n,
-      size: 0x3000,
-      phdrs: [
-        {
-          p_type: PT_LOAD,
-          p_flags: PF_R | PF_X,
-          p_offset: 0n,
-          p_vaddr: 0n,
-          p_filesz: 0x2000n,
-          p_memsz: 0x2000n,
-          p_align: 0x1000n,
-        },
-        {
-          p_type: PT_LOAD,
-          p_flags: PF_R | PF_W,
-          p_offset: 0x2000n,
-          p_vaddr: 0x2000n,
-          p_filesz: 0x800n,
-          p_memsz: 0x800n,
-          p_align: 0x1000n,
-        },
-      ],
-    }),
-    "/t/ld.so",
-    7n,
-  );
+const interp = (): MappedFile => testInterpreter(true, 7n);
 
 test("static non-PIE x86-64: segments at p_vaddr, bss anonymous, vdso under mmap_base", () => {
   const layout = predictExecLayout(

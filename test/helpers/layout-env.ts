@@ -1,7 +1,18 @@
 import { spawnSync } from "node:child_process";
-import { BufferSource, ElfFile } from "../../src/elf/index.js";
+import {
+  BufferSource,
+  ElfFile,
+  EM_386,
+  EM_X86_64,
+  ET_DYN,
+  PF_R,
+  PF_W,
+  PF_X,
+  PT_LOAD,
+} from "../../src/elf/index.js";
 import type { ExecLayoutOptions, MappedFile } from "../../src/process/exec-layout.js";
 import { kernelProfile } from "../../src/process/kernel-profile.js";
+import { makeElf } from "./make-elf.js";
 
 /** The layout tests' kernel: 6.18's vDSO sizes, so predictions do not depend on the machine. */
 export const testProfile = kernelProfile("6.18.0", { vvar: 0x4000, vvarVclock: 0x2000, vdso: 0x2000 });
@@ -21,6 +32,72 @@ export const execOptions = (over: Partial<ExecLayoutOptions> = {}): ExecLayoutOp
 /** A synthetic ELF image as the kernel would see the file (device fe:00). */
 export function mappedElf(bytes: Uint8Array, path: string, inode = 1n): MappedFile {
   return { file: ElfFile.open(new BufferSource(bytes)), path, devMajor: 0xfe, devMinor: 0, inode };
+}
+
+/**
+ * A two-segment program: text at `base`, data+bss at base + 0x2e10 (filesz 0x200, memsz 0x3000); a
+ * small PIE at base 0, or ET_EXEC at its address.
+ */
+export function testProgram(is64: boolean, type: number, base: bigint, align = 0x1000n): Uint8Array {
+  return makeElf({
+    is64,
+    e_type: type,
+    e_machine: is64 ? EM_X86_64 : EM_386,
+    e_entry: base + 0x1000n,
+    size: 0x4000,
+    phdrs: [
+      {
+        p_type: PT_LOAD,
+        p_flags: PF_R | PF_X,
+        p_offset: 0n,
+        p_vaddr: base,
+        p_filesz: 0x1800n,
+        p_memsz: 0x1800n,
+        p_align: align,
+      },
+      {
+        p_type: PT_LOAD,
+        p_flags: PF_R | PF_W,
+        p_offset: 0x2e10n,
+        p_vaddr: base + 0x2e10n,
+        p_filesz: 0x200n,
+        p_memsz: 0x3000n,
+        p_align: align,
+      },
+    ],
+  });
+}
+
+/** An interpreter-like shared object of span 0x3000, as /t/ld.so. */
+export function testInterpreter(is64 = true, inode = 1n): MappedFile {
+  const bytes = makeElf({
+    is64,
+    e_type: ET_DYN,
+    e_machine: is64 ? EM_X86_64 : EM_386,
+    e_entry: 0x100n,
+    size: 0x3000,
+    phdrs: [
+      {
+        p_type: PT_LOAD,
+        p_flags: PF_R | PF_X,
+        p_offset: 0n,
+        p_vaddr: 0n,
+        p_filesz: 0x2000n,
+        p_memsz: 0x2000n,
+        p_align: 0x1000n,
+      },
+      {
+        p_type: PT_LOAD,
+        p_flags: PF_R | PF_W,
+        p_offset: 0x2000n,
+        p_vaddr: 0x2000n,
+        p_filesz: 0x800n,
+        p_memsz: 0x800n,
+        p_align: 0x1000n,
+      },
+    ],
+  });
+  return mappedElf(bytes, "/t/ld.so", inode);
 }
 
 export const hasGdb = spawnSync("gdb", ["--version"]).status === 0;
