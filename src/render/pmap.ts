@@ -157,12 +157,14 @@ export function renderPmap(
       ? BigInt(`0x${latin1(t.bytes, t.marks[at + MARK.LINE]!, t.marks[at + MARK.DASH]!)}`)
       : 0n;
     if (ranged && opts.rangeHigh < start) break;
-    addUsage(t, i, run);
+    const [rss, dirty] = usageOf(t, i, run);
+    run.totalRss += rss;
+    run.totalDirty += dirty;
     if (ranged) {
       const end = BigInt(`0x${latin1(t.bytes, t.marks[at + MARK.DASH]! + 1, t.marks[at + MARK.PERMS]! - 1)}`);
       if (end - 1n < opts.rangeLow) continue;
     }
-    writeClassicRow(w, t, i, run);
+    writeClassicRow(w, t, i, run, rss, dirty);
   }
   if (!opts.quiet) {
     const footer: string[] = [];
@@ -190,16 +192,22 @@ export function renderPmap(
 
 const MAX_ADDRESS = 0xffffffffffffffffn;
 
-/** The -x totals: Rss and dirty pages (Private_Dirty + Shared_Dirty) from smaps; 0 from maps. */
-function addUsage(t: SmapsTable, i: number, run: ClassicRun): void {
+/** The mapping's Rss and dirty pages (Private_Dirty + Shared_Dirty) from smaps; 0 from maps. */
+function usageOf(t: SmapsTable, i: number, run: ClassicRun): [rss: number, dirty: number] {
   const [rss, privateDirty, sharedDirty] = run.fieldAt[t.schemaOf[i]!] ?? [-1, -1, -1];
   const base = t.valueBase[i]!;
   const value = (k: number | undefined): number => (k === undefined || k < 0 ? 0 : t.values[base + k]!);
-  run.totalRss += value(rss);
-  run.totalDirty += value(privateDirty) + value(sharedDirty);
+  return [value(rss), value(privateDirty) + value(sharedDirty)];
 }
 
-function writeClassicRow(w: ByteWriter, t: SmapsTable, i: number, run: ClassicRun): void {
+function writeClassicRow(
+  w: ByteWriter,
+  t: SmapsTable,
+  i: number,
+  run: ClassicRun,
+  rss: number,
+  dirty: number,
+): void {
   const { bytes, marks } = t;
   const line = run.bytes; // the cleaned bytes: same positions
   const at = i * MARKS;
@@ -229,12 +237,9 @@ function writeClassicRow(w: ByteWriter, t: SmapsTable, i: number, run: ClassicRu
   w.byte(32);
   const permsWidth = mode === "x" ? run.w5 : mode === "d" ? run.w3 : 5;
   if (mode === "x") {
-    const [rss, privateDirty, sharedDirty] = run.fieldAt[t.schemaOf[i]!] ?? [-1, -1, -1];
-    const base = t.valueBase[i]!;
-    const value = (k: number | undefined): number => (k === undefined || k < 0 ? 0 : t.values[base + k]!);
-    w.numberRight(value(rss), run.w3);
+    w.numberRight(rss, run.w3);
     w.byte(32);
-    w.numberRight(value(privateDirty) + value(sharedDirty), run.w4);
+    w.numberRight(dirty, run.w4);
     w.byte(32);
   }
   // Permissions: private 'p' shows as '-', and a fifth column that is always '-'.
