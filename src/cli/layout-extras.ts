@@ -2,7 +2,6 @@
 // layout.ts so that file stays a thin option parser.
 import { readFileSync, writeFileSync } from "node:fs";
 import { type AslrSettings, DEFAULT_ASLR } from "../process/aslr.js";
-import type { ExecLayout } from "../process/exec-layout.js";
 import type { DiagramRow } from "../render/diagram.js";
 import type { Output } from "../render/output.js";
 import { renderSvgDiagram } from "../render/svg-diagram.js";
@@ -25,22 +24,6 @@ export function aslrSettings(level: string | undefined): AslrSettings {
     mmapRndBits: sysctl("/proc/sys/vm/mmap_rnd_bits") ?? DEFAULT_ASLR.mmapRndBits,
     mmapRndCompatBits: sysctl("/proc/sys/vm/mmap_rnd_compat_bits") ?? DEFAULT_ASLR.mmapRndCompatBits,
   };
-}
-
-const basename = (p: string): string => p.slice(p.lastIndexOf("/") + 1);
-
-/** The diagram rows of a layout: one per mapping, plus the empty heap at mm->start_brk. */
-export function layoutRows(layout: ExecLayout): DiagramRow[] {
-  const rows: DiagramRow[] = layout.mappings.map((m) => ({
-    start: m.start,
-    end: m.end,
-    kind: m.kind,
-    name: m.object ? basename(m.object) : m.path || "anonymous",
-    perms: m.perms,
-    ...(m.sections.length ? { detail: m.sections.join(" ") } : {}),
-  }));
-  rows.push({ start: layout.brk, end: layout.brk, kind: "heap", name: "(brk; empty)", perms: "rw-p" });
-  return rows;
 }
 
 /** Writes the SVG picture of `rows` to `file` ("-" = standard output). */

@@ -21,9 +21,9 @@ import {
 } from "../process/exec-layout.js";
 import { kernelProfile, measureSpecials } from "../process/kernel-profile.js";
 import { renderAslr } from "../render/aslr.js";
-import { renderLayout } from "../render/layout.js";
+import { layoutRows, renderLayout } from "../render/layout.js";
 import type { CommandIO } from "./io.js";
-import { aslrSettings, layoutRows, writeSvg } from "./layout-extras.js";
+import { aslrSettings, writeSvg } from "./layout-extras.js";
 import { nodeLinkFs } from "./link-fs.js";
 
 const USAGE = `Usage: anatomy layout [options] FILE [-- ARG...]

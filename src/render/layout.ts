@@ -81,7 +81,8 @@ export function renderLayout(layout: ExecLayout, opts: LayoutRenderOptions, out:
   out.write(`${lines.join("\n")}\n`);
 }
 
-export function layoutDiagram(layout: ExecLayout): string {
+/** The diagram rows of a layout (terminal and SVG): one per mapping, plus the empty heap at mm->start_brk. */
+export function layoutRows(layout: ExecLayout): DiagramRow[] {
   const rows: DiagramRow[] = layout.mappings.map((m) => ({
     start: m.start,
     end: m.end,
@@ -91,12 +92,10 @@ export function layoutDiagram(layout: ExecLayout): string {
     ...(m.sections.length ? { detail: m.sections.join(" ") } : {}),
   }));
   // Where the heap will begin: mm->start_brk, empty until the program's first brk().
-  rows.push({
-    start: layout.brk,
-    end: layout.brk,
-    kind: "heap",
-    name: "(brk; empty)",
-    perms: "rw-p",
-  });
-  return renderDiagram(rows, layout.is64);
+  rows.push({ start: layout.brk, end: layout.brk, kind: "heap", name: "(brk; empty)", perms: "rw-p" });
+  return rows;
+}
+
+export function layoutDiagram(layout: ExecLayout): string {
+  return renderDiagram(layoutRows(layout), layout.is64);
 }
