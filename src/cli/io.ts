@@ -52,9 +52,46 @@ export function readUnsized(path: string): Buffer {
   }
 }
 
-/** Why a path could not be opened, in the words GNU tools use. */
+/**
+ * Why a path could not be opened. `message` is in the words GNU tools use ("'x': No such file"), for the
+ * drop-in commands; `reason` is the plain words anatomy's own commands print after the path.
+ */
 export class InputError extends Error {
   override readonly name = "InputError";
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isInputError(e: unknown): e is InputError {
+  return e instanceof Error && e.name === "InputError" && "reason" in e;
+}
+
+/** The plain words for an errno code from opening or reading a path. */
+export function errnoReason(code: string | undefined): string {
+  switch (code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "is a directory, not a file";
+    case "ENOTDIR":
+      return "a component of the path is not a directory";
+    case "ELOOP":
+      return "too many levels of symbolic links";
+    case "ENAMETOOLONG":
+      return "the path is too long";
+    case "EIO":
+      return "input/output error while reading";
+    default:
+      return code ? `cannot be opened (${code})` : "cannot be opened";
+  }
 }
 
 export function openFile(path: string): FileSource {
@@ -63,15 +100,16 @@ export function openFile(path: string): FileSource {
     fd = openSync(path, "r");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new InputError(`'${path}': No such file`);
-    if (code === "EACCES") throw new InputError(`Input file '${path}' is not readable.`);
-    throw new InputError(`'${path}': ${(e as Error).message}`);
+    const reason = errnoReason(code);
+    if (code === "ENOENT") throw new InputError(`'${path}': No such file`, path, reason);
+    if (code === "EACCES") throw new InputError(`Input file '${path}' is not readable.`, path, reason);
+    throw new InputError(`'${path}': ${(e as Error).message}`, path, reason);
   }
   const st = fstatSync(fd);
   if (!st.isFile()) {
     closeSync(fd);
-    if (st.isDirectory()) throw new InputError(`'${path}' is not an ordinary file`);
-    throw new InputError(`'${path}' is not an ordinary file`);
+    const reason = st.isDirectory() ? "is a directory, not a file" : "is not a regular file";
+    throw new InputError(`'${path}' is not an ordinary file`, path, reason);
   }
   return new FileSource(fd, st.size);
 }
