@@ -26,7 +26,9 @@ import { LinkError } from "../link/index.js";
 import { bundleEntryLine, bundleModel, renderBundleSummary } from "../render/bundle.js";
 import { tarEnd, tarHeader, tarPadding } from "../render/tar.js";
 import type { CommandIO } from "./io.js";
+import { errnoReason } from "./io.js";
 import { nodeLinkFs } from "./link-fs.js";
+import { problemLine } from "./problem.js";
 
 const USAGE = `Usage: anatomy bundle FILE (--out DIR | --tar FILE | --dry-run) [OPTIONS]
   Copies everything FILE needs to run in an empty root (chroot DIR /its/path), found without running it:
@@ -257,7 +259,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     });
   } catch (e) {
     if (!(e instanceof LinkError)) throw e;
-    io.stderr.write(`anatomy bundle: ${e.message}\n`);
+    io.stderr.write(`anatomy: ${e.message}\n`);
     return 1;
   }
   const base = a.root ? a.root.replace(/\/+$/, "") : "";
@@ -295,7 +297,9 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   } catch (e) {
     const code = errno(e);
     if (!code) throw e;
-    io.stderr.write(`anatomy bundle: ${(e as Error).message}\n`);
+    io.stderr.write(
+      problemLine((e as NodeJS.ErrnoException).path ?? a.out ?? a.tar ?? "", errnoReason(code)),
+    );
     status = 1;
   }
   if (a.json) io.stdout.write(`${JSON.stringify(bundleModel(plan), null, 2)}\n`);

@@ -11,6 +11,7 @@ import {
 } from "../render/check.js";
 import type { CommandIO } from "./io.js";
 import { nodeLinkFs } from "./link-fs.js";
+import { problemLine, reportProblem } from "./problem.js";
 
 const USAGE = `Usage: anatomy check [OPTIONS] FILE...
        anatomy check [OPTIONS] --dir DIR
@@ -125,7 +126,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   const check = (file: string, quiet: boolean): CheckResult | undefined => {
     const src = fs.open(file);
     if (!src) {
-      if (!quiet) io.stderr.write(`anatomy check: ${file}: cannot open\n`);
+      if (!quiet) io.stderr.write(problemLine(file, fs.openProblem?.(file) ?? "cannot be opened"));
       return undefined;
     }
     const magic = src.read(0, 4);
@@ -137,7 +138,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       magic[2] !== 0x4c ||
       magic[3] !== 0x46
     ) {
-      if (!quiet) io.stderr.write(`anatomy check: ${file}: not an ELF file\n`);
+      if (!quiet) io.stderr.write(problemLine(file, "not an ELF file (no \\x7fELF magic at offset 0)"));
       return undefined;
     }
     let graph: LinkGraph | undefined;
@@ -145,11 +146,18 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       graph = links.link(file);
     } catch (e) {
       if (!(e instanceof LinkError) && !isElfError(e)) throw e;
+      // The row still prints from what could be read; the status says part of the file is broken.
+      if (e instanceof LinkError && e.reason === "unsupported") {
+        // A machine ld.so's model does not cover: the file's own checks still stand.
+      } else {
+        reportProblem(io, file, e);
+        status = 1;
+      }
     }
     const libc = graph ? hardening.libcOf(graph) : undefined;
     const object = hardening.object(file, libc);
     if (typeof object === "string") {
-      io.stderr.write(`anatomy check: ${file}: ${object}\n`);
+      io.stderr.write(problemLine(file, object));
       status = 1;
       return undefined;
     }
@@ -175,7 +183,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     const listed: string[] = [];
     walk(base + (dir === "" ? "/" : dir), dir, listed);
     if (listed.length === 0 && !fs.readdir(dir === "" ? "/" : dir)) {
-      io.stderr.write(`anatomy check: ${a.dir}: not a directory\n`);
+      io.stderr.write(problemLine(a.dir, "not a directory"));
       return 1;
     }
     files = listed;

@@ -92,7 +92,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       } else renderDepsTree(g, io.stdout, { all: a.all });
     } catch (e) {
       if (!(e instanceof LinkError)) throw e;
-      io.stderr.write(`anatomy deps: ${e.message}\n`);
+      io.stderr.write(`anatomy: ${e.message}\n`);
       status = 1;
     }
   }

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import type { LinkFs } from "../link/index.js";
-import { type FileSource, openFile } from "./io.js";
+import { type FileSource, isInputError, openFile } from "./io.js";
 
 /**
  * The Node implementation of LinkFs. With `root`, every absolute path is taken inside it (symbolic links
@@ -36,6 +36,14 @@ export function nodeLinkFs(root?: string): LinkFs {
         return openFile(host(p));
       } catch {
         return undefined;
+      }
+    },
+    openProblem(p) {
+      try {
+        openFile(host(p)).close();
+        return undefined;
+      } catch (e) {
+        return isInputError(e) ? e.reason : undefined;
       }
     },
     exists(p) {

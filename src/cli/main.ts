@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Script } from "node:vm";
@@ -60,6 +60,10 @@ async function main(argv: string[]): Promise<number> {
       return first === undefined ? 1 : 0;
     }
     const known = Object.hasOwn(commands, first);
+    if (!known && /^[a-z][a-z0-9-]*$/.test(first) && !existsSync(first)) {
+      stderr.write(`anatomy: '${first}' is neither a command nor a file; ${suggestion(first)}\n`);
+      return 1;
+    }
     const name = known ? first : "overview";
     const { run } = typeof ANATOMY_BUNDLED === "boolean" ? loadBundled(name) : await commands[name]!();
     return await run(known ? argv.slice(1) : argv, processIO(stdout, stderr));
@@ -72,6 +76,60 @@ async function main(argv: string[]): Promise<number> {
     stdout.flush();
     stderr.flush();
   }
+}
+
+/** What other tools call the views anatomy has (checksec's checks, lddtree's tree, pldd's list). */
+const ALIASES: Record<string, string> = {
+  checksec: "check",
+  lddtree: "deps",
+  tree: "deps",
+  pldd: "maps",
+  symbols: "nm",
+  sections: "readelf",
+  headers: "readelf",
+  hardening: "check",
+  bindings: "bind",
+  map: "maps",
+  addr2line: "addr",
+  disasm: "objdump",
+  disassemble: "objdump",
+  strace: "trace",
+  pyc: "dis",
+};
+
+/** "did you mean 'X'?" for the nearest command (edit distance), or the list of commands. */
+function suggestion(word: string): string {
+  const names = Object.keys(commands).filter((c) => c !== "overview");
+  const alias = ALIASES[word];
+  if (alias && Object.hasOwn(commands, alias)) return `did you mean 'anatomy ${alias}'?`;
+  if (alias) return `the nearest view, 'anatomy ${alias}', is not written yet (anatomy --help lists what is)`;
+  let best = "";
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const c of names) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  if (bestDistance <= Math.max(1, Math.floor(Math.min(word.length, best.length) / 3)))
+    return `did you mean 'anatomy ${best}'?`;
+  return `the commands are ${names.join(", ")} (anatomy --help)`;
+}
+
+/** Levenshtein distance, with a transposition counted as one edit. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [
+    i,
+    ...Array<number>(b.length).fill(0),
+  ]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  return d[a.length]![b.length]!;
 }
 
 /**

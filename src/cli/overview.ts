@@ -1,13 +1,16 @@
 import { ElfFile, isArchive, isElfMagic, parseArchive } from "../elf/index.js";
+import { identifyFile } from "../render/file-kind.js";
 import {
   buildOverview,
   emptyFacts,
   type OverviewModel,
+  otherFileOverview,
   problemLines,
   renderOverview,
   unreadableOverview,
 } from "../render/overview.js";
-import { type CommandIO, InputError } from "./io.js";
+import type { CommandIO } from "./io.js";
+import { reportProblem } from "./problem.js";
 
 const USAGE = "Usage: anatomy FILE [--json]\n";
 
@@ -40,7 +43,7 @@ export function run(args: string[], io: CommandIO): number {
     try {
       source = io.openFile(file);
     } catch (e) {
-      io.stderr.write(`anatomy: ${e instanceof InputError ? e.message : `'${file}': ${String(e)}`}\n`);
+      reportProblem(io, file, e);
       status = 1;
       return;
     }
@@ -51,11 +54,14 @@ export function run(args: string[], io: CommandIO): number {
       } else {
         let elf: ElfFile;
         try {
-          if (source.size >= 4 && !isElfMagic(source.read(0, 4))) {
-            // Let the ELF header parser name the problem.
+          const head = source.read(0, 512);
+          if (source.size < 4 || !isElfMagic(head.subarray(0, 4))) {
+            // Not a broken ELF file but another kind of file: say what it is.
+            model = otherFileOverview(file, source.size, identifyFile(head, source.size));
+          } else {
+            elf = ElfFile.open(source);
+            model = buildOverview(elf, file);
           }
-          elf = ElfFile.open(source);
-          model = buildOverview(elf, file);
         } catch (e) {
           model = unreadableOverview(file, source.size, e);
         }
@@ -87,10 +93,20 @@ function archiveOverview(file: string, source: ReturnType<CommandIO["openFile"]>
   try {
     const ar = parseArchive(source);
     let elfMembers = 0;
+    const kinds: Record<string, number> = {};
     for (const m of ar.members) {
-      if (m.source && m.size >= 4 && isElfMagic(m.source.read(0, 4))) elfMembers++;
+      const head = m.source && m.size > 0 ? m.source.read(0, 512) : new Uint8Array(0);
+      if (head.length >= 4 && isElfMagic(head.subarray(0, 4))) elfMembers++;
+      else if (m.source) {
+        const k = identifyFile(head, m.size).kind;
+        kinds[k] = (kinds[k] ?? 0) + 1;
+      }
     }
-    model.archive = { members: ar.members.length, elfMembers };
+    model.archive = {
+      members: ar.members.length,
+      elfMembers,
+      ...(Object.keys(kinds).length ? { kinds } : {}),
+    };
   } catch (e) {
     return { ...unreadableOverview(file, source.size, e), format: "archive" };
   }

@@ -18,7 +18,12 @@ export function problemLine(file: string, what: string): string {
 export function inputProblem(e: unknown): string | undefined {
   if (isInputError(e)) return e.reason;
   if (isElfError(e)) return describeElfError(e);
-  if (e instanceof Error && e.name === "LinkError") return e.message;
+  if (e instanceof Error && e.name === "LinkError") {
+    const path = (e as Error & { path?: string }).path;
+    return path !== undefined && e.message.startsWith(`${path}: `)
+      ? e.message.slice(path.length + 2)
+      : e.message;
+  }
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (e instanceof Error && typeof code === "string" && /^E[A-Z]+$/.test(code)) return errnoReason(code);
   return undefined;

@@ -100,6 +100,8 @@ export class LinkError extends Error {
   constructor(
     readonly reason: "not-elf" | "unsupported",
     message: string,
+    /** The file the message is about; the message then starts with `${path}: `. */
+    readonly path?: string,
   ) {
     super(message);
   }
@@ -258,7 +260,7 @@ export class LinkSession {
     const mode = this.options.mode ?? "exec";
     const env = this.options.env ?? {};
     const src = fs.open(path);
-    if (!src) throw new LinkError("not-elf", `${path}: cannot open`);
+    if (!src) throw new LinkError("not-elf", `${path}: ${fs.openProblem?.(path) ?? "cannot open"}`, path);
     let file: ElfFile;
     let interp: string | undefined;
     let dynamic: boolean;
@@ -273,13 +275,13 @@ export class LinkSession {
       dynamic = file.segmentsOfType(PT_DYNAMIC).length > 0;
     } catch (e) {
       src.close?.();
-      if (isElfError(e)) throw new LinkError("not-elf", `${path}: ${describeElfError(e)}`);
+      if (isElfError(e)) throw new LinkError("not-elf", `${path}: ${describeElfError(e)}`, path);
       throw e;
     }
     const profile = profileFor(file.header);
     if (!profile) {
       src.close?.();
-      throw new LinkError("unsupported", `${path}: machine ${file.header.e_machine} is not modelled`);
+      throw new LinkError("unsupported", `${path}: machine ${file.header.e_machine} is not modelled`, path);
     }
     let mainInfo: ObjectInfo;
     try {
@@ -293,7 +295,7 @@ export class LinkSession {
         id: fs.realpath(path) ?? path,
       };
     } catch (e) {
-      if (isElfError(e)) throw new LinkError("not-elf", `${path}: ${describeElfError(e)}`);
+      if (isElfError(e)) throw new LinkError("not-elf", `${path}: ${describeElfError(e)}`, path);
       throw e;
     } finally {
       src.close?.();

@@ -10,6 +10,8 @@ export interface LinkFs {
   readFile(path: string): Uint8Array | undefined;
   /** A regular file opened for reading, or undefined (missing, a directory, no permission). */
   open(path: string): (ByteSource & { close?(): void }) | undefined;
+  /** Why `open(path)` fails, in plain words ("no such file or directory"), when the implementation can tell. */
+  openProblem?(path: string): string | undefined;
   exists(path: string): boolean;
   /** Symbolic links resolved (inside the root), or undefined when the path does not exist. */
   realpath(path: string): string | undefined;

@@ -38,6 +38,7 @@ import {
   STT_SECTION,
 } from "../elf/index.js";
 import { gnuBuildId, gnuProperties } from "../elf/note.js";
+import type { FileKind } from "./file-kind.js";
 import type { Output } from "./output.js";
 import { dataEncodingName, elfClassName, machineName, osabiName } from "./readelf/names.js";
 import { bfdSections, SEC_ALLOC, SEC_CODE, SEC_HAS_CONTENTS, SEC_READONLY } from "./size.js";
@@ -74,8 +75,10 @@ export interface OverviewModel {
   sizes?: { text: ByteCount; data: ByteCount; bss: ByteCount };
   symbols?: OverviewSymbols;
   facts: OverviewFacts;
-  /** Archive members, for an `ar` archive. */
-  archive?: { members: number; elfMembers: number };
+  /** Archive members, for an `ar` archive; `kinds` counts the other members by what they are. */
+  archive?: { members: number; elfMembers: number; kinds?: Record<string, number> };
+  /** For a file that is not ELF (format "unknown"): what it is, told by its magic. */
+  kind?: FileKind;
   /** Everything that could not be read: one entry per broken structure. */
   problems: OverviewProblem[];
 }
@@ -493,6 +496,20 @@ function symbolCounts(elf: ElfFile, shdrs: SectionHeader[], facts: OverviewFacts
 }
 
 /** The model of a file that is not ELF (or whose ELF header is unreadable). */
+/** The overview of a file that is not ELF: only what its magic says. */
+export function otherFileOverview(file: string, fileSize: number, kind: FileKind): OverviewModel {
+  return {
+    file,
+    fileSize,
+    format: "unknown",
+    kind,
+    segments: [],
+    notLoaded: [],
+    facts: emptyFacts(),
+    problems: [],
+  };
+}
+
 export function unreadableOverview(file: string, fileSize: number, error: unknown): OverviewModel {
   const problems: OverviewProblem[] = [];
   if (isElfError(error)) {
@@ -569,8 +586,17 @@ export function renderOverview(m: OverviewModel, out: Output): void {
     for (const l of wrapped.slice(1)) lines.push(`${" ".repeat(13)}${l}`);
   };
   field("File", `${m.file} (${m.fileSize} bytes)`);
-  if (m.format === "unknown") field("Format", "not an ELF file (nothing more to show)");
-  if (m.archive) field("Format", `ar archive, ${m.archive.members} members (${m.archive.elfMembers} ELF)`);
+  if (m.format === "unknown") {
+    field("Format", m.kind ? `not ELF: ${m.kind.description}` : "not an ELF file (nothing more to show)");
+    if (m.kind?.next) field("Read it", m.kind.next);
+  }
+  if (m.archive) {
+    const others = Object.entries(m.archive.kinds ?? {}).map(([k, n]) => `${n} ${k}`);
+    field(
+      "Format",
+      `ar archive, ${m.archive.members} members (${m.archive.elfMembers} ELF${others.length ? `, ${others.join(", ")}` : ""})`,
+    );
+  }
   const id = m.identity;
   if (id) {
     field("Format", `${id.class}, ${id.endianness} endian, ${id.machine}, ${id.osabi}`);
