@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Checks `anatomy layout --aslr` against reality: runs a program that prints its own /proc/self/maps
 // (default `/usr/bin/cat /proc/self/maps`) N times with ASLR on, and checks every observed start (the
-// program's and interpreter's bases, [vvar] [vvar_vclock] [vdso], [heap], the end of [stack]) lies in
+// program's, the interpreter's and each library's bases, [vvar] [vvar_vclock] [vdso], [heap], the end of [stack]) lies in
 // the predicted range on the predicted step, and that the spread seen is plausible for the entropy.
-// Usage: node scripts/check-aslr.mjs [--runs N] [--bin "node bin/anatomy.js"] [--legacy] [--3gb] [PROGRAM]
+// Usage: node scripts/check-aslr.mjs [--runs N] [--bin "node bin/anatomy.js"] [--legacy] [--3gb] [PROGRAM [ARGS...]]
 // (--legacy / --3gb: run the script itself under `setarch -L` / `setarch -3`; they are passed to layout.)
-// PROGRAM must print its own maps when run with /proc/self/maps as its only argument.
+// PROGRAM must print its own maps when run with ARGS (default: /proc/self/maps as its only argument),
+// e.g. `node scripts/check-aslr.mjs /usr/bin/sed -n p /proc/self/maps`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { basename } from "node:path";
@@ -14,12 +15,17 @@ const args = process.argv.slice(2);
 let runs = 300;
 let bin;
 let program = "/usr/bin/cat";
+let programArgs = ["/proc/self/maps"];
 const layoutArgs = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--legacy" || args[i] === "--3gb") layoutArgs.push(args[i]);
   else if (args[i] === "--runs") runs = Number(args[++i]);
   else if (args[i] === "--bin") bin = args[++i].split(" ");
-  else program = args[i];
+  else {
+    program = args[i];
+    if (i + 1 < args.length) programArgs = args.slice(i + 1);
+    break;
+  }
 }
 // Default: run the sources through tsx, so no build (and no race with other builds) is needed.
 const cli = bin ?? [
@@ -28,12 +34,15 @@ const cli = bin ?? [
   "tsx",
   new URL("../src/cli/main.ts", import.meta.url).pathname,
 ];
-const real = realpathSync(program);
 
 const predicted = JSON.parse(
-  execFileSync(cli[0], [...cli.slice(1), "layout", ...layoutArgs, "--aslr", "--json", program], {
-    encoding: "utf8",
-  }),
+  execFileSync(
+    cli[0],
+    [...cli.slice(1), "layout", ...layoutArgs, "--aslr", "--json", program, "--", ...programArgs],
+    {
+      encoding: "utf8",
+    },
+  ),
 );
 const rows = predicted.ranges.map((r) => ({
   ...r,
@@ -48,18 +57,10 @@ function baseRow(object) {
   mine.sort((a, b) => (a.low < b.low ? -1 : 1));
   return mine[0];
 }
-const interpRow = rows.find((r) => r.object && r.object !== real && r.kind !== "heap");
+// Every mapped object: the program, ld.so and (at the entry stage, the default) each library.
+const objects = [...new Set(rows.filter((r) => r.object && r.kind !== "heap").map((r) => r.object))];
 const checks = [
-  { name: `${basename(real)} base`, row: baseRow(real), pick: (m) => m.bases.get(real) },
-  ...(interpRow
-    ? [
-        {
-          name: `${basename(interpRow.object)} base`,
-          row: baseRow(interpRow.object),
-          pick: (m) => m.bases.get(interpRow.object),
-        },
-      ]
-    : []),
+  ...objects.map((o) => ({ name: `${basename(o)} base`, row: baseRow(o), pick: (m) => m.bases.get(o) })),
   ...["[vvar]", "[vvar_vclock]", "[vdso]"].map((n) => ({
     name: n,
     row: rows.find((r) => r.region === n),
@@ -98,7 +99,7 @@ let total = 0;
 const seen = new Map(checks.map((c) => [c.name, []]));
 const failures = [];
 for (let i = 0; i < runs; i++) {
-  const r = spawnSync(program, ["/proc/self/maps"], { encoding: "latin1" });
+  const r = spawnSync(program, programArgs, { encoding: "latin1" });
   if (r.status !== 0) throw new Error(`${program} failed: ${r.stderr}`);
   const maps = parseMaps(r.stdout);
   for (const c of checks) {

@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { describeElfError, ElfFile, isElfError } from "../elf/index.js";
+import { ElfFile } from "../elf/index.js";
 import { type LinkGraph, LinkSession } from "../link/index.js";
 import { predictAslr } from "../process/aslr.js";
 import {
@@ -25,9 +25,11 @@ import { layoutRows, renderLayout } from "../render/layout.js";
 import type { CommandIO } from "./io.js";
 import { aslrSettings, writeSvg } from "./layout-extras.js";
 import { nodeLinkFs } from "./link-fs.js";
+import { problemLine, reportProblem } from "./problem.js";
 
 const USAGE = `Usage: anatomy layout [options] FILE [-- ARG...]
-  The /proc/PID/maps FILE would have right after execve, without running it (ASLR off).
+  The /proc/PID/maps FILE would have, predicted without running it (ASLR off): by default when ld.so
+  jumps to the program's entry point; with --stage exec, right after execve.
   --stage entry         when ld.so jumps to the entry point (default): libraries, TLS, RELRO
   --stage exec          as the kernel leaves it at execve (program, interpreter, vdso, stack)
   --env-clear           start from an empty environment (like env -i)
@@ -39,7 +41,8 @@ const USAGE = `Usage: anatomy layout [options] FILE [-- ARG...]
   --format maps         exactly /proc/PID/maps lines (default: annotated)
   --diagram             draw the address space
   --json                the model as JSON
-  --aslr [0|1|2]        the ranges each region can take with ASLR (default: randomize_va_space)
+  --aslr[=0|1|2]        the ranges each region can take with ASLR at the chosen stage
+                        (level: kernel.randomize_va_space's meaning; default: this machine's setting)
   --svg FILE            also write the diagram as an SVG picture to FILE ('-': only the SVG, to stdout)
 `;
 
@@ -136,8 +139,13 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         format = v;
       } else if (a === "--json") json = true;
       else if (a === "--diagram") diagram = true;
-      else if (a === "--aslr") aslr = /^[012]$/.test(args[i + 1] ?? "") ? args[++i] : undefined;
-      else if (a === "--svg") svgFile = value();
+      else if (a === "--aslr" || a.startsWith("--aslr=")) {
+        // The level is optional: `--aslr`, `--aslr 2`, `--aslr=2`. A number after it is the level.
+        const v = a === "--aslr" ? (/^\d+$/.test(args[i + 1] ?? "") ? args[++i] : undefined) : a.slice(7);
+        if (v !== undefined && !/^[012]$/.test(v))
+          throw new UsageError(`--aslr ${v}: the level is 0, 1 or 2 (kernel.randomize_va_space)`);
+        aslr = v;
+      } else if (a === "--svg") svgFile = value();
       else if (a === "--help" || a === "-h") {
         io.stdout.write(USAGE);
         return 0;
@@ -146,7 +154,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       else throw new UsageError(`unexpected argument ${a} (program arguments go after --)`);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      io.stderr.write(`anatomy layout: ${e.message}\n${USAGE}`);
+      io.stderr.write(`anatomy layout: ${e.message}\nTry 'anatomy layout --help' for the options.\n`);
       return 1;
     }
   }
@@ -158,11 +166,10 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   try {
     exe = mappedFile(file, io);
   } catch (e) {
-    io.stderr.write(
-      `anatomy layout: ${file}: ${isElfError(e) ? describeElfError(e) : (e as Error).message}\n`,
-    );
+    reportProblem(io, file, e);
     return 1;
   }
+  let status = 0;
   try {
     const interpName = interpreterPath(exe.file);
     let interp: MappedFile | undefined;
@@ -172,7 +179,14 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         : isAbsolute(interpName)
           ? interpName
           : resolve(dirname(file), interpName);
-      interp = mappedFile(where, io);
+      try {
+        interp = mappedFile(where, io);
+      } catch (e) {
+        // The kernel's execve fails here (ENOENT for a missing PT_INTERP): there is no process to show.
+        reportProblem(io, where, e);
+        io.stderr.write(problemLine(file, `its interpreter ${interpName} cannot be loaded, so execve fails`));
+        return 1;
+      }
     }
     const envp = envClear
       ? []
@@ -194,10 +208,6 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       envp,
     };
     const layout = predictExecLayout(exe, interp, opts);
-    if (aslr !== null) {
-      renderAslr(predictAslr(layout, exe, interp, opts, aslrSettings(aslr)), json, io.stdout);
-      return 0;
-    }
     let shown: ExecLayout | EntryLayout = layout;
     if (stage === "entry" && interp) {
       const env: Record<string, string | undefined> = {};
@@ -205,27 +215,38 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         const eq = e.indexOf("=");
         if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
       }
-      shown = entryLayout(layout, exe, interp, file, {
-        root,
-        env,
-        mode: "exec",
-        profile: opts.profile,
-        legacy,
-        io,
-      });
+      try {
+        shown = entryLayout(layout, exe, interp, file, {
+          root,
+          env,
+          mode: "exec",
+          profile: opts.profile,
+          legacy,
+          io,
+        });
+      } catch (e) {
+        // ld.so cannot get to the entry point (a library missing, a table it needs unreadable): what
+        // the kernel built at execve still stands, so show that, after saying why.
+        if (e instanceof EntryError) io.stderr.write(problemLine(file, e.message));
+        else reportProblem(io, file, e);
+        io.stderr.write(problemLine(file, "showing the process at execve (--stage exec) instead"));
+        stage = "exec";
+        status = 1;
+      }
+    }
+    if (aslr !== null) {
+      renderAslr(predictAslr(shown, exe, interp, opts, aslrSettings(aslr)), json, io.stdout);
+      return status;
     }
     if (svgFile !== undefined) {
       const title = `${file}: process image at ${shown === layout ? "execve" : "the entry point"}`;
       writeSvg(layoutRows(shown), shown.is64, svgFile, title, io.stdout);
-      if (svgFile === "-") return 0;
+      if (svgFile === "-") return status;
     }
     renderLayout(shown, { format, json, diagram, stage }, io.stdout);
-    return 0;
+    return status;
   } catch (e) {
-    if (!isElfError(e) && !(e instanceof Error && "code" in e)) throw e;
-    io.stderr.write(
-      `anatomy layout: ${file}: ${isElfError(e) ? describeElfError(e) : (e as Error).message}\n`,
-    );
+    reportProblem(io, file, e);
     return 1;
   }
 }

@@ -37,7 +37,7 @@ const USAGE = `Usage: anatomy FILE                     overview of an ELF file (
        anatomy deps [--list] FILE...      dependency tree, how each library is found
        anatomy ldd FILE...                ldd's output, without running anything
        anatomy pmap [-x|-X|-XX|-d] PID... procps pmap compatible
-       anatomy layout FILE [-- ARGS]      predicted /proc/PID/maps at execve
+       anatomy layout FILE [-- ARGS]      predicted /proc/PID/maps at the entry point
        anatomy maps PID                   a live process's memory by object and kind
        anatomy addr PID|FILE ADDRESS...   mapping, section and symbol of an address
        anatomy check FILE...|--dir DIR    hardening (RELRO, canary, NX, PIE, FORTIFY, CET)

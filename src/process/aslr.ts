@@ -55,6 +55,8 @@ export interface AslrRange {
 }
 
 export interface AslrLayout {
+  /** The moment the ranges describe: execve, or ld.so's jump to the entry point (libraries mapped too). */
+  stage: "exec" | "entry";
   is64: boolean;
   settings: AslrSettings;
   taskSize: bigint;
@@ -144,6 +146,8 @@ const basename = (p: string): string => p.slice(p.lastIndexOf("/") + 1);
  * The ASLR ranges for the process `layout` (the ASLR-off prediction of the same exec) describes.
  * Every region moves with exactly one random draw (two for a PIE's heap): the PIE load bias, the
  * mmap base, the stack top or the brk offset; relative placement inside the mmap area is unchanged.
+ * Given the entry-point layout, the libraries and ld.so's anonymous blocks are placed top-down below
+ * the interpreter by mmap(NULL, ...), so they move with the mmap base as well.
  */
 export function predictAslr(
   layout: ExecLayout,
@@ -305,11 +309,15 @@ export function predictAslr(
       const span = { low: bias.low + off, high: bias.high + off, step: bias.step };
       ranges.push(range(label, m.kind, size, span, bias.low === bias.high ? "none" : "pie", biasHow, ext));
     } else if (m.object !== undefined) {
-      // The interpreter, or a static PIE: both placed by the mmap layout.
+      // The interpreter, a static PIE, or (entry stage) a library: all placed by the mmap layout.
       ranges.push(range(label, m.kind, size, inMmap(m), on ? "mmap" : "none", mmapHow, ext));
+    } else if (m.kind === "mmap") {
+      // ld.so's own anonymous blocks (TLS and link maps, its minimal malloc), entry stage only.
+      ranges.push(range("anonymous", m.kind, size, inMmap(m), on ? "mmap" : "none", mmapHow, ext));
     }
   }
   ranges.push(range("[heap]", "heap", 0n, heap.span, heap.source, heap.how, { perms: "rw-p" }));
   ranges.push(range("stack top", "stack_top", 0n, topSpan, on ? "stack" : "none", stackHow));
-  return { is64, settings, taskSize, ranges };
+  const stage = "objects" in layout ? "entry" : "exec";
+  return { stage, is64, settings, taskSize, ranges };
 }

@@ -22,7 +22,7 @@ const SOURCE_NAMES: Record<AslrRange["source"], string> = {
 
 export function aslrModel(a: AslrLayout): object {
   return {
-    stage: "exec",
+    stage: a.stage,
     aslr: {
       randomizeVaSpace: a.settings.level,
       mmapRndBits: a.settings.mmapRndBits,
@@ -65,7 +65,7 @@ export function renderAslr(a: AslrLayout, json: boolean, out: Output): void {
   const rows = [...a.ranges].sort(byAddressDown);
   const nameW = Math.min(28, Math.max(6, ...rows.map((r) => r.region.length)));
   const lines = [
-    `Address ranges at execve with randomize_va_space ${level} (${bits}), ${a.is64 ? "64" : "32"}-bit task`,
+    `Address ranges ${a.stage === "exec" ? "at execve" : "at the entry point (after ld.so)"}, with randomize_va_space ${level} (${bits}), ${a.is64 ? "64" : "32"}-bit task`,
     "  start addresses (for 'stack top': the end of [stack]); values = how many starts are possible",
     "",
     `${"region".padEnd(nameW)} ${"kind".padEnd(9)} perm ${"size".padStart(9)}  ${"lowest".padStart(w + 2)}  ${"highest".padStart(w + 2)} ${"values".padStart(8)}  bits  moved by`,
