@@ -78,8 +78,8 @@ test("--aslr at the entry stage (the default) gives the libraries' ranges; --sta
   const exec = JSON.parse((await layout(["--aslr=2", "--json", "--stage", "exec", "/bin/ls"])).out);
   assert.equal(entry.stage, "entry");
   assert.equal(exec.stage, "exec");
-  const libc = (j: { ranges: { object: string | null }[] }) =>
-    j.ranges.filter((r) => r.object?.endsWith("/libc.so.6"));
+  type Range = { object: string | null; count: string; kind: string };
+  const libc = (j: { ranges: Range[] }) => j.ranges.filter((r) => r.object?.endsWith("/libc.so.6"));
   assert.equal(libc(exec).length, 0);
   assert.ok(libc(entry).length >= 4, "libc's segments");
   // Placed below ld.so by the same mmap base: same count of positions as ld.so itself.
