@@ -79,16 +79,16 @@ test("ldd load addresses with libraries not found match `env -i setarch -R ldd` 
   }
 });
 
-test("the entry stage of a program with a library not found says ld.so stops there", {
+test("the entry stage of a program with a library not found says ld.so stops there, and shows execve's picture", {
   skip: !have,
 }, async () => {
   const { run } = await import("../src/cli/layout.js");
   const c = capture();
   assert.equal(await run(["--stage", "entry", prog], c.io), 1);
-  assert.equal(c.out(), "");
+  assert.match(c.out(), /^Process image at execve \(ASLR off\)/);
   assert.match(
     c.err(),
-    /ld\.so stops before the entry point: error while loading shared libraries: libanatomy-missing-1\.so: cannot open shared object file/,
+    /^anatomy: .*prog: ld\.so stops before the entry point: error while loading shared libraries: libanatomy-missing-1\.so: cannot open shared object file: No such file or directory\nanatomy: .*prog: showing the process at execve \(--stage exec\) instead\n$/,
   );
   // The exec stage does not depend on the libraries.
   const e = capture();

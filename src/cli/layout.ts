@@ -307,7 +307,7 @@ export function entryLayout(
   const missing = g.objects.find((o) => o.kind === "missing");
   if (missing && ctx.mode === "exec") {
     throw new EntryError(
-      `ld.so stops before the entry point: error while loading shared libraries: ${missing.name}: cannot open shared object file: No such file or directory (--stage exec shows the process at execve)`,
+      `ld.so stops before the entry point: error while loading shared libraries: ${missing.name}: cannot open shared object file: No such file or directory`,
     );
   }
   const host = (p: string): string => (ctx.root ? resolve(ctx.root, `.${p}`) : p);

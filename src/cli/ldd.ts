@@ -25,15 +25,20 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   let status = 0;
   const models: unknown[] = [];
   for (const file of a.files) {
+    // ldd is a shell script running ld.so once per file: each file's lines are out before the next
+    // file's, on stdout and stderr alike, even when both go to one file (`ldd A B > f 2>&1`).
+    io.stdout.flush?.();
     if (a.files.length > 1 && !a.json) io.stdout.write(`${file}:\n`);
     // ldd runs "./NAME" for a name without a slash, so that is the name ld.so sees.
     const path = file.includes("/") ? file : `./${file}`;
     if (!fs.exists(path)) {
+      io.stdout.flush?.();
       io.stderr.write(`ldd: ${path}: No such file or directory\n`);
       status = 1;
       continue;
     }
     if (!fs.open(path)) {
+      io.stdout.flush?.();
       io.stderr.write(`ldd: ${path}: not regular file\n`);
       status = 1;
       continue;
@@ -57,6 +62,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       }
     } catch (e) {
       if (!(e instanceof LinkError)) throw e;
+      io.stdout.flush?.();
       io.stderr.write("\tnot a dynamic executable\n");
       status = 1;
     }

@@ -6,6 +6,8 @@ export interface Output {
   write(text: string): void;
   /** Raw bytes, when the output can take them without a string (the CLI's file descriptors). */
   writeBytes?(bytes: Uint8Array): void;
+  /** Writes out what is buffered, when the output buffers (the CLI's file descriptors). */
+  flush?(): void;
 }
 
 /** Collects output in memory: for tests and for building a string. */
