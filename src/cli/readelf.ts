@@ -2,6 +2,7 @@ import {
   type ByteSource,
   describeElfError,
   ElfFile,
+  ET_DYN,
   isArchive,
   isElfError,
   isElfMagic,
@@ -24,6 +25,7 @@ import {
   checkSectionHeaders,
   printSectionGroups,
   printSectionHeaders,
+  readelfSections,
 } from "../render/readelf/section-headers.js";
 import { printSymbols } from "../render/readelf/symbols.js";
 import { printUnwind } from "../render/readelf/unwind.js";
@@ -214,6 +216,70 @@ const VIEWS: [string, (ctx: ReadelfContext) => void, (o: ReadelfOptions) => bool
   ["arch specific", printArchSpecific, (o) => o.archSpecific],
 ];
 
+/** The views whose result readelf.c's process_object throws away (file header, sections, groups, segments). */
+const HEADER_VIEWS = new Set<(ctx: ReadelfContext) => void>([
+  printFileHeader,
+  printSectionHeaders,
+  checkSectionHeaders,
+  printSectionGroups,
+  printProgramHeaders,
+  checkProgramHeaders,
+]);
+
+/**
+ * Whether readelf.c's get_program_headers can load the table, reporting as it does when it cannot:
+ * readelf caches the table once read but not a failure, so every caller reports it again.
+ */
+function readProgramHeaders(ctx: ReadelfContext, phnum: number): boolean {
+  const { file } = ctx;
+  const h = file.header;
+  const entsize = file.is64 ? 56 : 32;
+  if (phnum * entsize >= file.size) {
+    ctx.error(`Too many program headers - 0x${phnum.toString(16)} - the file is not that big`);
+    return false;
+  }
+  if (h.e_phentsize === 0 || phnum === 0) return false;
+  if (h.e_phentsize < entsize) {
+    ctx.error("The e_phentsize field in the ELF header is less than the size of an ELF program header");
+    return false;
+  }
+  // An oversized e_phentsize is warned about once, by the read that succeeds (the program-header view).
+  const amount = BigInt(phnum) * BigInt(h.e_phentsize);
+  if (h.e_phoff > BigInt(file.size) || amount > BigInt(file.size) - h.e_phoff) {
+    ctx.error(`Reading ${amount} bytes extends past end of file for program headers`);
+    return false;
+  }
+  return true;
+}
+
+/** e_phnum after extended numbering, as far as section 0 can be read. */
+function segmentCount(file: ElfFile): number {
+  try {
+    return file.segmentCount;
+  } catch {
+    return file.header.e_phnum;
+  }
+}
+
+/** process_section_headers failed: the table could not be read, or e_shoff points at no sections. */
+function sectionHeadersLost(ctx: ReadelfContext): boolean {
+  const { shnum, headers } = readelfSections(ctx, false);
+  return ctx.file.header.e_shoff !== 0n && (shnum === 0 || headers === undefined);
+}
+
+/**
+ * process_object, when process_section_headers fails: "Without loaded section headers we cannot process
+ * lots of things". readelf clears these do_* flags globally, so later files on the command line (and
+ * later archive members) lose those views too.
+ */
+function dropSectionViews(opts: ReadelfOptions): void {
+  opts.unwind = opts.versionInfo = opts.archSpecific = false;
+  opts.hexDump = [];
+  opts.stringDump = [];
+  opts.relocatedDump = [];
+  if (!opts.useDynamic) opts.symbols = opts.dynSyms = opts.relocs = false;
+}
+
 export async function run(args: string[], io: CommandIO): Promise<number> {
   const parsed = parseReadelfArgs(args);
   if (parsed.exit) {
@@ -254,13 +320,38 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       },
       decompressors,
     };
+    // process_object ignores what the header views return: their errors leave the exit status alone.
+    const headerCtx: ReadelfContext = {
+      ...ctx,
+      error: (m) => io.stderr.write(`readelf: Error: ${m}\n`),
+      fail: () => {},
+    };
+    let sectionsLost = false;
     for (const [view, print, wanted] of VIEWS) {
       if (!wanted(opts)) continue;
+      const isHeaderView = HEADER_VIEWS.has(print);
       try {
-        print(ctx);
+        // get_file_type's is_pie reads the program headers for an ET_DYN file's "Type:" line (and the
+        // "Elf file type is" line of -l without -h), reporting each time they fail to load.
+        if (
+          file.header.e_type === ET_DYN &&
+          (print === printFileHeader || (print === printProgramHeaders && !opts.fileHeader))
+        )
+          readProgramHeaders(headerCtx, file.header.e_phnum);
+        if (isHeaderView) print(headerCtx);
+        else if (print === printNotes && sectionsLost) {
+          // process_note_sections finds no sections and reads the PT_NOTE segments instead, as
+          // process_corefile_note_segments, which goes on quietly when the segments cannot be read.
+          if (readProgramHeaders(headerCtx, segmentCount(file)))
+            print({ ...ctx, file: file.withoutSectionHeaders() });
+        } else print(ctx);
+        if ((print === printSectionHeaders || print === checkSectionHeaders) && sectionHeadersLost(ctx)) {
+          sectionsLost = true;
+          dropSectionViews(opts);
+        }
       } catch (e) {
-        // One broken table fails only its own view; the others still print.
-        if (isElfError(e)) error(`${fileName}: ${describeElfError(e)}`);
+        // One broken table fails only its own view; the others still print. Our own bugs always fail.
+        if (isElfError(e)) (isHeaderView ? headerCtx.error : error)(`${fileName}: ${describeElfError(e)}`);
         else
           error(
             `${fileName}: internal error while printing the ${view}: ${e instanceof Error ? e.message : String(e)}`,

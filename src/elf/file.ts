@@ -148,6 +148,17 @@ export class ElfFile {
     return (this.sectionHeadersCache = out);
   }
 
+  /**
+   * This file as readelf holds it once its section headers failed to load (filedata->section_headers is
+   * NULL): the same header and segments, no sections. process_note_sections then reads the PT_NOTE
+   * segments instead.
+   */
+  withoutSectionHeaders(): ElfFile {
+    const copy = new ElfFile(this.source, this.header);
+    copy.sectionHeadersCache = [];
+    return copy;
+  }
+
   section(index: number): SectionHeader {
     const all = this.sectionHeaders;
     const sh = all[index];
