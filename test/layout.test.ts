@@ -3,7 +3,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { ET_DYN, ET_EXEC } from "../src/elf/index.js";
-import { type MappedFile, mapsLine, predictExecLayout } from "../src/process/exec-layout.js";
+import { type ExecLayout, type MappedFile, mapsLine, predictExecLayout } from "../src/process/exec-layout.js";
+import { layoutDiagram, layoutRows, terminalRow } from "../src/render/layout.js";
 import {
   mappedElf as mapped,
   execOptions as opts,
@@ -79,4 +80,54 @@ test("matches the real /proc/PID/maps at the first instruction (gdb, ASLR off)",
     },
   );
   assert.match(r.stdout, /files: 3\/3 identical/);
+});
+
+test("the terminal diagram keeps whole section names and names, and says how many it left out", () => {
+  const sections = [
+    ".tdata",
+    ".tbss",
+    ".init_array",
+    ".fini_array",
+    "__libc_subfreeres",
+    "__libc_IO_vtables",
+    ".got",
+  ];
+  const object = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+  const layout = {
+    is64: true,
+    brk: 0x555555560000n,
+    mappings: [
+      {
+        start: 0x7ffff7f7a000n,
+        end: 0x7ffff7f7e000n,
+        perms: "r--p",
+        offset: 0x1cf000n,
+        devMajor: 254,
+        devMinor: 0,
+        inode: 5n,
+        path: object,
+        kind: "relro",
+        object,
+        sections,
+      },
+    ],
+  } as unknown as ExecLayout;
+  const lines = layoutDiagram(layout).split("\n");
+  const detail = lines.find((l) => l.includes(".tdata"))!;
+  assert.match(detail, /\| {3}\.tdata \.tbss \.init_array \.fini_array \+3 more +\|$/);
+  for (const word of detail.slice(detail.indexOf(".tdata"), detail.indexOf("+")).trim().split(" ")) {
+    assert.ok(sections.includes(word), word);
+  }
+  assert.ok(lines.some((l) => /\| relro +libc\.so\.6 +16 KiB r-- \|$/.test(l)));
+  // The SVG draws the same rows and fits the text itself: its rows keep every section.
+  assert.equal(layoutRows(layout)[0]!.detail, sections.join(" "));
+  // A name longer than the box keeps its start and its suffix.
+  const row = terminalRow({
+    start: 0n,
+    end: 0x1000n,
+    kind: "text",
+    name: "_struct.cpython-311-x86_64-linux-gnu.so",
+    perms: "r-xp",
+  });
+  assert.equal(row.name, "_struct.c...ux-gnu.so");
 });

@@ -1,6 +1,7 @@
 import type { ExecLayout, Mapping } from "../process/exec-layout.js";
 import { mapsLine } from "../process/exec-layout.js";
 import { type DiagramRow, humanSize, renderDiagram } from "./diagram.js";
+import { elideList, elidePath } from "./elide.js";
 import type { Output } from "./output.js";
 
 export interface LayoutRenderOptions {
@@ -96,6 +97,30 @@ export function layoutRows(layout: ExecLayout): DiagramRow[] {
   return rows;
 }
 
+/**
+ * renderDiagram's box is 50 characters inside: a row is `kind` padded to 12, its name, then size and
+ * perms in 13; a detail line is indented by 2. What does not fit is cut there at any character, and
+ * it pads by bytes, so the marker here is ASCII.
+ */
+const DIAGRAM_ELIDE = { ellipsis: "..." };
+const BOX_TEXT = 48;
+const BOX_SIZE_PERMS = 13;
+const KIND_WIDTH = 12;
+
+/**
+ * A diagram row whose name and detail fit the terminal box, shortened at their boundaries: the name
+ * as a path, the detail as the list of `sections` (the row's detail split at spaces when not given).
+ */
+export function terminalRow(row: DiagramRow, sections?: readonly string[]): DiagramRow {
+  const nameWidth = BOX_TEXT - BOX_SIZE_PERMS - 1 - Math.max(KIND_WIDTH, row.kind.length) - 1;
+  const out: DiagramRow = { ...row, name: elidePath(row.name, nameWidth, DIAGRAM_ELIDE) };
+  if (row.detail !== undefined) {
+    out.detail = elideList(sections ?? row.detail.split(" "), BOX_TEXT - 2, " ", DIAGRAM_ELIDE);
+  }
+  return out;
+}
+
 export function layoutDiagram(layout: ExecLayout): string {
-  return renderDiagram(layoutRows(layout), layout.is64);
+  const rows = layoutRows(layout).map((r, i) => terminalRow(r, layout.mappings[i]?.sections));
+  return renderDiagram(rows, layout.is64);
 }
