@@ -1,15 +1,16 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { classify, usageOf } from "../process/live-map.js";
+import { classify, tmpfsDevices, usageOf } from "../process/live-map.js";
 import { ProcFormatError, parseSmaps, smapsEntries } from "../process/proc-maps.js";
 import { parseSmapsTable } from "../process/smaps-table.js";
 import { renderDiagram } from "../render/diagram.js";
+import { terminalRow } from "../render/layout.js";
 import { type LiveProcess, liveMapsModel, renderLiveMaps } from "../render/live-maps.js";
 import { type CommandIO, readUnsized } from "./io.js";
 
 const USAGE = `Usage: anatomy maps [--json] [--diagram] PID
-  A live process's mappings grouped by object and kind (text, data, bss, heap, stacks of each
-  thread, anonymous, file, shared memory, vdso) with RSS, PSS (anon, file, shmem), swap and dirty
-  from /proc/PID/smaps and smaps_rollup.
+  A live process's mappings grouped by object and kind (text, rodata, relro, data, bss, heap,
+  stacks of each thread, mmap, shared file, shmem, vdso) with RSS, PSS (anon, file, shmem), swap
+  and dirty from /proc/PID/smaps; they add up to smaps_rollup's totals.
 `;
 
 /** Why /proc could not be read, in words that say what to do. */
@@ -85,9 +86,19 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   } catch {
     rollupText = undefined;
   }
+  // Device numbers are global, the mounts per namespace: the process's own, else ours.
+  let tmpfs: Set<string> | undefined;
+  for (const file of [`/proc/${pid}/mountinfo`, "/proc/self/mountinfo"]) {
+    try {
+      tmpfs = tmpfsDevices(readFileSync(file, "latin1"));
+      break;
+    } catch {
+      // not permitted: try the next, or tell shmem by its path
+    }
+  }
   try {
     const entries = smapsEntries(parseSmapsTable(smaps, `/proc/${pid}/smaps`));
-    const mappings = classify(entries, threadStackPointers(pid));
+    const mappings = classify(entries, threadStackPointers(pid), tmpfs);
     const rollupEntry = rollupText ? parseSmaps(rollupText, `/proc/${pid}/smaps_rollup`)[0] : undefined;
     let rollup = rollupEntry ? usageOf(rollupEntry) : undefined;
     if (rollup) rollup = { ...rollup, size: entries.reduce((s, e) => s + ((e.end - e.start) >> 10n), 0n) };
@@ -95,13 +106,15 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     if (json) io.stdout.write(`${JSON.stringify(liveMapsModel(proc), null, 2)}\n`);
     else if (diagram) {
       const is64 = entries.some((e) => e.end > 0xffffffffn);
-      const rows = mappings.map((m) => ({
-        start: m.entry.start,
-        end: m.entry.end,
-        kind: m.kind === "thread-stack" ? `stack ${m.tid}` : m.kind,
-        name: m.object.slice(m.object.lastIndexOf("/") + 1),
-        perms: m.entry.perms,
-      }));
+      const rows = mappings.map((m) =>
+        terminalRow({
+          start: m.entry.start,
+          end: m.entry.end,
+          kind: m.kind === "thread-stack" ? `stack ${m.tid}` : m.kind,
+          name: m.object.slice(m.object.lastIndexOf("/") + 1),
+          perms: m.entry.perms,
+        }),
+      );
       io.stdout.write(`${pid}: ${proc.command}\n${renderDiagram(rows, is64)}`);
     } else renderLiveMaps(proc, io.stdout);
     return 0;

@@ -1,4 +1,5 @@
-import { addUsage, type LiveMapping, type Usage, usageOf, zeroUsage } from "../process/live-map.js";
+import { addUsage, type LiveMapping, type Usage, zeroUsage } from "../process/live-map.js";
+import { elidePath, padColumns } from "./elide.js";
 import type { Output } from "./output.js";
 
 export interface LiveProcess {
@@ -34,7 +35,7 @@ export function groupByObject(mappings: LiveMapping[]): Group[] {
       row = { ...zeroUsage(), count: 0 };
       g.rows.set(key, row);
     }
-    const u = usageOf(m.entry);
+    const u = m.usage;
     addUsage(row, u);
     row.count++;
     addUsage(g.total, u);
@@ -72,23 +73,36 @@ export function liveMapsModel(p: LiveProcess): object {
       kind: m.kind,
       object: m.object,
       ...(m.tid === undefined ? {} : { tid: m.tid }),
-      ...kib(usageOf(m.entry)),
+      ...kib(m.usage),
     })),
+    ...(p.rollup ? { rounding: kib(rounding(p.rollup, p.mappings)) } : {}),
     total: kib(p.rollup ?? sum(p.mappings)),
   };
 }
 
 function sum(mappings: LiveMapping[]): Usage {
   const t = zeroUsage();
-  for (const m of mappings) addUsage(t, usageOf(m.entry));
+  for (const m of mappings) addUsage(t, m.usage);
   return t;
+}
+
+/**
+ * smaps_rollup less the mappings' sum, so that the rows add up to it: smaps rounds each mapping's PSS
+ * down to a KiB, smaps_rollup only the total (task_mmu.c, PSS_SHIFT), so shared pages leave up to a
+ * KiB per mapping here. Pages that change between the two reads land here too.
+ */
+export function rounding(rollup: Usage, mappings: LiveMapping[]): Usage {
+  const s = sum(mappings);
+  const out = zeroUsage();
+  for (const k of Object.keys(out) as (keyof Usage)[]) out[k] = rollup[k] - s[k];
+  return out;
 }
 
 export function renderLiveMaps(p: LiveProcess, out: Output): void {
   const nameWidth = 44;
   const head = `${"object / kind".padEnd(nameWidth)}${COLUMNS.map(([, h]) => h.padStart(10)).join("")}`;
   const line = (name: string, u: Usage) =>
-    `${name.length > nameWidth - 1 ? `...${name.slice(-(nameWidth - 4))}` : name}`.padEnd(nameWidth) +
+    padColumns(elidePath(name, nameWidth - 1), nameWidth) +
     COLUMNS.map(([k]) => `${u[k]}`.padStart(10)).join("");
   const lines = [`${p.pid}: ${p.command}`, "all sizes in KiB", head];
   for (const g of groupByObject(p.mappings)) {
@@ -96,6 +110,10 @@ export function renderLiveMaps(p: LiveProcess, out: Output): void {
     if (g.rows.size > 1 || !g.rows.has(g.object)) {
       for (const [kind, u] of g.rows) lines.push(line(`  ${kind}${u.count > 1 ? ` (${u.count})` : ""}`, u));
     }
+  }
+  if (p.rollup) {
+    const r = rounding(p.rollup, p.mappings);
+    if (COLUMNS.some(([k]) => r[k] !== 0n)) lines.push(line("rounding (smaps_rollup - mappings)", r));
   }
   lines.push(line(p.rollup ? "total (smaps_rollup)" : "total", p.rollup ?? sum(p.mappings)));
   out.write(`${lines.join("\n")}\n`);
