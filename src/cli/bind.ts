@@ -3,13 +3,19 @@ import { LinkError, LinkSession } from "../link/index.js";
 import { renderBindings, renderLdDebug } from "../render/bind.js";
 import type { CommandIO } from "./io.js";
 import { nodeLinkFs } from "./link-fs.js";
+import { reportProblem } from "./problem.js";
 
 const USAGE = `Usage: anatomy bind [OPTIONS] FILE...
-  What each undefined symbol of the program and its libraries binds to (glibc 2.36 ld.so with
-  LD_BIND_NOW), and what fails, without running anything.
-  --ld-debug        LD_DEBUG=bindings lines (the process id is printed as 0, or --pid N)
+  What each undefined symbol of the program and its libraries binds to, and what fails, without running
+  anything. It models glibc 2.36 ld.so with LD_BIND_NOW=1: every relocation resolved at start-up. Without
+  it, ld.so resolves PLT calls lazily, on each function's first call, so a run may never ask for some.
+  --ld-debug        the lines LD_DEBUG=bindings LD_BIND_NOW=1 FILE prints (the process id as 0, or --pid N),
+                    with the real start-up's last lookups (ld.so taking libc's malloc, calloc, free and
+                    realloc, and binding its own _dl_catch_* slots to libc); LD_DEBUG's "calling init"
+                    and "calling fini" lines are not binding lines and are left out
   --json            the model as JSON
-  --direct          as \`ld.so FILE\` (what ldd runs) sees it: $ORIGIN from FILE as given, not its real path
+  --direct          as \`ld.so FILE\` under ldd sees it (LD_TRACE_LOADED_OBJECTS=1): $ORIGIN from FILE as
+                    given, not its real path, and ld.so stops after relocating, before those last lookups
   --root DIR        analyse a foreign tree (its /etc/ld.so.cache, its libraries)
   --env NAME=VALUE  set LD_LIBRARY_PATH or LD_PRELOAD (default: this process's)
   --x86-level N     x86-64 level 1-4 for glibc-hwcaps (default: this CPU's)
@@ -75,7 +81,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         status = 1;
         continue;
       }
-      const r = bindGraph(g, fs);
+      const r = bindGraph(g, fs, { run: !direct });
       if (r.problems.length > 0) status = 1;
       for (const p of r.problems) io.stderr.write(`${p.message}\n`);
       if (json) models.push(r);
@@ -86,7 +92,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       }
     } catch (e) {
       if (!(e instanceof LinkError)) throw e;
-      io.stderr.write(`anatomy bind: ${e.message}\n`);
+      reportProblem(io, file, e);
       status = 1;
     }
   }

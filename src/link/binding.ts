@@ -19,6 +19,7 @@ import {
   STB_GNU_UNIQUE,
   STB_LOCAL,
   STB_WEAK,
+  STT_GNU_IFUNC,
   STT_TLS,
   STV_HIDDEN,
   STV_INTERNAL,
@@ -379,6 +380,11 @@ class Binder {
     return undefined;
   }
 
+  /** _dl_lookup_symbol_x with no referencing symbol (ref NULL), as ld.so asks for names itself. */
+  lookupName(name: string, version: FoundVersion): Found | undefined {
+    return this.doLookup(name, undefined, version, 0, undefined);
+  }
+
   /** _dl_lookup_symbol_x: the answer and whether the `protected` rule applied. */
   lookup(
     name: string,
@@ -459,13 +465,33 @@ function initfiniOrder(graph: LinkGraph): LinkedObject[] {
   return rpo;
 }
 
+/** libc's first symbol version per machine (symbol_version_string (libc, GLIBC_2_0) in dl-minimal.c). */
+const LIBC_FIRST_VERSION = new Map<number, string>([
+  [EM_X86_64, "GLIBC_2.2.5"],
+  [EM_386, "GLIBC_2.0"],
+  [EM_AARCH64, "GLIBC_2.17"],
+]);
+
+/** What ld.so does for real in dl_main, beyond the lookups a trace (ldd) shows. */
+export interface BindOptions {
+  /**
+   * A real run, not LD_TRACE_LOADED_OBJECTS: when ld.so is also a dependency (rtld_multiple_ref, as
+   * through libc), after relocating the others dl_main resolves the malloc family for itself from the
+   * program's scope (__rtld_malloc_init_real: calloc, free, malloc, realloc, no referencing symbol) and
+   * relocates ld.so again against that scope (its PLT slots for _dl_catch_exception and friends then
+   * bind to libc's). Only without an error before: a real run ends at its first one.
+   */
+  run?: boolean;
+}
+
 /**
  * Every symbol lookup ld.so (glibc 2.36) does for `graph` when tracing with LD_WARN and LD_BIND_NOW:
  * the version checks of dl-version.c over the chain, then each object's relocations (l_initfini
  * backwards, ld.so itself excepted), one lookup per relocation unless the previous relocation of that
- * object asked for the same symbol with the same type class (l_lookup_cache).
+ * object asked for the same symbol with the same type class (l_lookup_cache). With `run`, also the
+ * lookups of a real start-up after those (see BindOptions).
  */
-export function bindGraph(graph: LinkGraph, fs: LinkFs): BindResult {
+export function bindGraph(graph: LinkGraph, fs: LinkFs, options: BindOptions = {}): BindResult {
   const result: BindResult = { file: graph.file, order: [], bindings: [], problems: [], weakUnresolved: [] };
   const opened: { close?(): void }[] = [];
   const files = new Map<LinkedObject, ElfFile | undefined>();
@@ -530,13 +556,58 @@ export function bindGraph(graph: LinkGraph, fs: LinkFs): BindResult {
     const scope = graph.searchList.filter((o) => o.kind !== "missing").map(mapOf);
     const binder = new Binder(scope);
     const order = initfiniOrder(graph);
+    const ifuncLookup: IfuncLookup | undefined =
+      options.run && vdso && machine === EM_X86_64
+        ? (found, name) => {
+            const target = VDSO_IFUNCS.get(name);
+            if (
+              !target ||
+              (found.sym.st_info & 0xf) !== STT_GNU_IFUNC ||
+              !found.map.name.endsWith("/libc.so.6")
+            )
+              return undefined;
+            return {
+              from: vdso.path,
+              to: vdso.path,
+              symbol: target,
+              version: "LINUX_2.6",
+              protected: false,
+              relocType: 0,
+              relocations: 0,
+              internal: true,
+            };
+          }
+        : undefined;
     for (let i = order.length - 1; i >= 0; i--) {
       const o = order[i]!;
       if (o.kind === "interpreter") continue;
       const m = mapOf(o);
       result.order.push(m.name);
       if (!relocs || !m.file) continue;
-      relocateMap(m, binder, relocs, result);
+      relocateMap(m, binder, relocs, result, ifuncLookup);
+    }
+    const rtld = graph.objects.find((o) => o.kind === "interpreter");
+    const rtldNeeded = rtld !== undefined && graph.objects.some((o) => o.deps.some((d) => d.object === rtld));
+    const libcVersion = machine !== undefined ? LIBC_FIRST_VERSION.get(machine) : undefined;
+    if (options.run && rtldNeeded && relocs && libcVersion && result.problems.length === 0) {
+      const main = mapOf(graph.main);
+      const version = { name: libcVersion, hash: elfHash(libcVersion), hidden: false, filename: undefined };
+      for (const symbol of ["calloc", "free", "malloc", "realloc"]) {
+        const found = binder.lookupName(symbol, version);
+        if (!found) continue; // ld.so asserts here; a program without libc's malloc never gets this far
+        result.bindings.push({
+          from: main.name,
+          to: found.map.name,
+          symbol,
+          version: libcVersion,
+          protected: false,
+          relocType: 0,
+          relocations: 0,
+          internal: true,
+        });
+      }
+      const self = mapOf(rtld);
+      if (self.file) relocateMap(self, binder, relocs, result, ifuncLookup);
     }
     return result;
   } finally {
@@ -544,7 +615,26 @@ export function bindGraph(graph: LinkGraph, fs: LinkFs): BindResult {
   }
 }
 
-function relocateMap(m: MapData, binder: Binder, relocs: MachineRelocs, result: BindResult): void {
+/**
+ * libc's IFUNC resolvers that look a vDSO symbol up (dl_vdso_vsym) on x86: each relocation bound to
+ * one of these runs its resolver in a real start-up, and the resolver's lookup prints a binding line.
+ * (A trace skips IFUNC resolvers.)
+ */
+const VDSO_IFUNCS = new Map([
+  ["time", "__vdso_time"],
+  ["gettimeofday", "__vdso_gettimeofday"],
+]);
+
+/** The resolver's own lookup for a binding to `found`, when that runs one (see VDSO_IFUNCS). */
+type IfuncLookup = (found: Found, name: string) => Binding | undefined;
+
+function relocateMap(
+  m: MapData,
+  binder: Binder,
+  relocs: MachineRelocs,
+  result: BindResult,
+  ifuncLookup?: IfuncLookup,
+): void {
   let ranges: Relocation[][];
   try {
     ranges = relocationRanges(m.file!);
@@ -555,6 +645,7 @@ function relocateMap(m: MapData, binder: Binder, relocs: MachineRelocs, result: 
   let cacheSym = -1;
   let cacheClass = -1;
   let last: Binding | undefined;
+  let lastResolver: Binding | undefined;
   for (const range of ranges) {
     for (const r of range) {
       if (relocs.noLookup.has(r.r_type)) continue;
@@ -563,11 +654,14 @@ function relocateMap(m: MapData, binder: Binder, relocs: MachineRelocs, result: 
       const tc = (relocs.plt.has(r.r_type) ? CLASS_PLT : 0) | (r.r_type === relocs.copy ? CLASS_COPY : 0);
       if (r.r_sym === cacheSym && tc === cacheClass) {
         if (last) last.relocations++;
+        // The lookup is cached (l_lookup_cache), but each relocation calls the IFUNC resolver again.
+        if (lastResolver) result.bindings.push({ ...lastResolver });
         continue;
       }
       cacheSym = r.r_sym;
       cacheClass = tc;
       last = undefined;
+      lastResolver = undefined;
       let version: FoundVersion | undefined;
       if (m.versym && m.versions) {
         const v = m.versions[(m.versym[r.r_sym] ?? 0) & 0x7fff];
@@ -600,6 +694,8 @@ function relocateMap(m: MapData, binder: Binder, relocs: MachineRelocs, result: 
         internal: false,
       };
       result.bindings.push(last);
+      lastResolver = ifuncLookup?.(found, name);
+      if (lastResolver) result.bindings.push({ ...lastResolver });
     }
   }
 }
