@@ -1,5 +1,6 @@
 // Malformed input: ~2000 mutants of the fixtures (seeded, so every run sees the same files) through
-// every view. Each must end with the command's own messages and status: no exception escaping, no
+// every view of every command (scripts/lib/fuzz-core.mjs VIEWS: readelf, nm, size, the overview, layout,
+// check, deps, ldd, bind, bundle planning, addr). Each must end with the command's own messages and status: no exception escaping, no
 // "internal error", no hang (2 s per mutant for all views), bounded memory. Reproduce a failure with
 // `node scripts/fuzz.mjs --seed SEED --count 1 --save DIR`; ANATOMY_FUZZ_COUNT changes the count.
 import assert from "node:assert/strict";

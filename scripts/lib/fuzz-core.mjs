@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { FIXTURES, listFixtures, ROOT } from "./fixtures.mjs";
 import { CommandRunner } from "./runner.mjs";
 
-/** What runs on each mutant: [tool, args...]; the file name is appended. */
+/** What runs on each mutant: [tool, args...]; the file name is appended, or stands where "{}" is. */
 export const VIEWS = [
   ["readelf", "-a", "-W"],
   ["readelf", "-W", "--dyn-syms"],
@@ -25,6 +25,16 @@ export const VIEWS = [
   ["size"],
   ["size", "-A"],
   ["overview"],
+  // The commands that follow the file to its interpreter and libraries get it as a file on disk.
+  ["layout"],
+  ["layout", "--stage", "exec", "--json"],
+  ["layout", "--aslr", "--diagram"],
+  ["check"],
+  ["deps"],
+  ["ldd"],
+  ["bind", "--ld-debug"],
+  ["bundle", "{}", "--dry-run"],
+  ["addr", "{}", "0x0", "0x1000", "0x555555555159", "0x401000"],
 ];
 
 // ---- seeded PRNG (mulberry32): small, fast and the same everywhere

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import type { ByteSource } from "../elf/index.js";
 import type { Output } from "../render/output.js";
 
@@ -97,7 +97,9 @@ export function errnoReason(code: string | undefined): string {
 export function openFile(path: string): FileSource {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // O_NONBLOCK: opening a FIFO (or a tty) for reading must not wait for a writer; fstat below turns
+    // it away. A regular file ignores the flag.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const reason = errnoReason(code);
