@@ -19,6 +19,7 @@ import {
 } from "../render/nm.js";
 import { loadDemangler } from "./demangle.js";
 import type { CommandIO } from "./io.js";
+import { expandArgs } from "./size.js";
 
 /** GNU nm 2.40's usage text (nm.c usage), as Debian's x86-64 build prints it. */
 const USAGE_BODY = `Usage: nm [option(s)] [file(s)]
@@ -70,12 +71,9 @@ const USAGE_BODY = `Usage: nm [option(s)] [file(s)]
 nm: supported targets: elf64-x86-64 elf32-i386 elf32-iamcu elf32-x86-64 pei-i386 pe-x86-64 pei-x86-64 elf64-little elf64-big elf32-little elf32-big pe-bigobj-x86-64 pe-i386 pdb srec symbolsrec verilog tekhex binary ihex plugin
 `;
 
-const VERSION_TEXT = `GNU nm (GNU Binutils for Debian) 2.40
-Copyright (C) 2023 Free Software Foundation, Inc.
-This program is free software; you may redistribute it under the terms of
-the GNU General Public License version 3 or (at your option) any later version.
-This program has absolutely no warranty.
-`;
+declare const ANATOMY_VERSION: string | undefined;
+
+const VERSION_TEXT = `anatomy nm (GNU binutils-compatible, 2.40) ${typeof ANATOMY_VERSION === "string" ? ANATOMY_VERSION : "dev"}\n`;
 
 type ArgKind = "none" | "required" | "optional";
 
@@ -125,6 +123,11 @@ const SHORT_NO_ARG = new Set("aABCDegHhjJlnopPrSsuvVW".split(""));
 
 class UsageError extends Error {}
 class FatalError extends Error {}
+/** An option nm --help lists that anatomy does not implement: refused with one line, not ignored. */
+class UnsupportedError extends Error {}
+
+/** Those options, by LONG_OPTIONS key: -l would need DWARF line tables, --synthetic BFD's PLT symbols. */
+const UNSUPPORTED = new Set(["l", "synthetic", "ifunc-chars", "no-recurse-limit"]);
 
 interface Parsed {
   opts: NmOptions;
@@ -137,7 +140,8 @@ interface Parsed {
 }
 
 /** GNU getopt_long, permuting: options and file names may be mixed; "--" ends the options. */
-function parseArgs(args: string[], err: (m: string) => void): Parsed {
+function parseArgs(rawArgs: string[], err: (m: string) => void): Parsed {
+  const args = expandArgs(rawArgs);
   const opts = defaultNmOptions();
   const files: string[] = [];
   const p: Parsed = {
@@ -263,9 +267,11 @@ function parseArgs(args: string[], err: (m: string) => void): Parsed {
           ].includes(value ?? "")
         )
           throw new FatalError(`invalid argument to -U/--unicode: ${value}`);
+        // Only the default treatment (names' bytes as they are) is implemented.
+        if (value !== "default" && value !== "d") throw new UnsupportedError(`--unicode=${value}`);
         break;
       default:
-        // -e, -l, -s, -J, --synthetic, --target, --plugin, --ifunc-chars, recursion limits: accepted, no effect here.
+        // -e, -J, --target, --plugin, --recurse-limit: accepted, no effect here (as -e and -X in GNU nm).
         break;
     }
   };
@@ -300,6 +306,7 @@ function parseArgs(args: string[], err: (m: string) => void): Parsed {
         throw new UsageError();
       }
       const [full, kind, key] = found;
+      if (UNSUPPORTED.has(key)) throw new UnsupportedError(`--${full}`);
       let value: string | undefined;
       if (eq >= 0) {
         if (kind === "none") {
@@ -335,6 +342,7 @@ function parseArgs(args: string[], err: (m: string) => void): Parsed {
           err(`nm: invalid option -- '${c}'\n`);
           throw new UsageError();
         }
+        if (c === "l") throw new UnsupportedError("-l (--line-numbers)");
         apply(c, undefined);
       }
       continue;
@@ -375,6 +383,10 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     }
     if (e instanceof FatalError) {
       err(`nm: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof UnsupportedError) {
+      err(`anatomy: nm: ${e.message} is not supported yet\n`);
       return 1;
     }
     throw e;

@@ -34,6 +34,7 @@ import { nodeDecompressors } from "./decompressors.js";
 import { loadDemangler } from "./demangle.js";
 import type { CommandIO } from "./io.js";
 import { readelfUsage } from "./readelf-usage.js";
+import { expandArgs } from "./size.js";
 
 type Flag = keyof {
   [K in keyof ReadelfOptions as ReadelfOptions[K] extends boolean ? K : never]: true;
@@ -110,6 +111,33 @@ const LONG_DUMPS: Record<string, keyof typeof DUMPS> = {
   "relocated-dump": "R",
 };
 
+/**
+ * Options readelf --help lists that anatomy does not implement: refused with one line rather than
+ * ignored, so no output is mistaken for GNU's. Keyed by long name; the value is how the message names it.
+ */
+const UNSUPPORTED_LONG: Record<string, string> = {
+  "debug-dump": "--debug-dump",
+  lint: "--lint",
+  "enable-checks": "--enable-checks",
+  "process-links": "--process-links",
+  "lto-syms": "--lto-syms",
+  sframe: "--sframe",
+  ctf: "--ctf",
+  "ctf-parent": "--ctf-parent",
+  "ctf-symbols": "--ctf-symbols",
+  "ctf-strings": "--ctf-strings",
+  "no-recurse-limit": "--no-recurse-limit",
+};
+const UNSUPPORTED_SHORT: Record<string, string> = {
+  w: "-w (--debug-dump)",
+  L: "-L (--lint)",
+  P: "-P (--process-links)",
+};
+/** Long options that only shape the -w output, which is refused: accepted, as GNU accepts them alone. */
+const DWARF_ONLY = new Set(["dwarf-depth", "dwarf-start"]);
+
+const notSupported = (what: string) => `anatomy: readelf: ${what} is not supported yet\n`;
+
 interface ParsedArgs {
   opts: ReadelfOptions;
   files: string[];
@@ -117,7 +145,8 @@ interface ParsedArgs {
   exit?: { text: string; toStderr: boolean; status: number };
 }
 
-export function parseReadelfArgs(args: string[]): ParsedArgs {
+export function parseReadelfArgs(rawArgs: string[]): ParsedArgs {
+  const args = expandArgs(rawArgs);
   const opts = defaultReadelfOptions();
   const files: string[] = [];
   let any = false;
@@ -126,6 +155,14 @@ export function parseReadelfArgs(args: string[]): ParsedArgs {
     files,
     exit: { text: `readelf: ${msg}\n${readelfUsage}`, toStderr: true, status: 1 },
   });
+  const refuse = (what: string): ParsedArgs => ({
+    opts,
+    files,
+    exit: { text: notSupported(what), toStderr: true, status: 1 },
+  });
+  // -U/--unicode: only the default treatment (bytes as they are, in the C locale) is implemented.
+  const unicode = (v: string): ParsedArgs | undefined =>
+    v === "default" || v === "d" ? undefined : refuse(`--unicode=${v}`);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--") {
@@ -139,7 +176,18 @@ export function parseReadelfArgs(args: string[]): ParsedArgs {
       if (name === "help") return { opts, files, exit: { text: readelfUsage, toStderr: false, status: 0 } };
       if (name === "version")
         return { opts, files, exit: { text: READELF_VERSION, toStderr: false, status: 0 } };
-      if (name === "dyn-syms") {
+      if (Object.hasOwn(UNSUPPORTED_LONG, name)) return refuse(UNSUPPORTED_LONG[name]!);
+      if (name === "unicode") {
+        const v = value ?? args[++i];
+        if (v === undefined) return bad(`option '--${name}' requires an argument`);
+        const refused = unicode(v);
+        if (refused) return refused;
+      } else if (DWARF_ONLY.has(name)) {
+        if (value === undefined && args[++i] === undefined)
+          return bad(`option '--${name}' requires an argument`);
+      } else if (name === "recurse-limit") {
+        // The default: demangling keeps its recursion limit.
+      } else if (name === "dyn-syms") {
         opts.dynSyms = any = true;
       } else if (name === "no-demangle") {
         opts.demangle = false;
@@ -166,6 +214,14 @@ export function parseReadelfArgs(args: string[]): ParsedArgs {
         const c = arg[j]!;
         if (c === "H") return { opts, files, exit: { text: readelfUsage, toStderr: false, status: 0 } };
         if (c === "v") return { opts, files, exit: { text: READELF_VERSION, toStderr: false, status: 0 } };
+        if (Object.hasOwn(UNSUPPORTED_SHORT, c)) return refuse(UNSUPPORTED_SHORT[c]!);
+        if (c === "U") {
+          const v = j + 1 < arg.length ? arg.slice(j + 1) : args[++i];
+          if (v === undefined) return bad(`option requires an argument -- '${c}'`);
+          const refused = unicode(v);
+          if (refused) return refused;
+          break;
+        }
         if (Object.hasOwn(DUMPS, c)) {
           const v = j + 1 < arg.length ? arg.slice(j + 1) : args[++i];
           if (v === undefined) return bad(`option requires an argument -- '${c}'`);
@@ -189,9 +245,9 @@ export function parseReadelfArgs(args: string[]): ParsedArgs {
   return { opts, files };
 }
 
-const READELF_VERSION = `GNU readelf (anatomy) 2.40
-Output compatible with GNU readelf 2.40 (GNU Binutils for Debian).
-`;
+declare const ANATOMY_VERSION: string | undefined;
+
+const READELF_VERSION = `anatomy readelf (GNU binutils-compatible, 2.40) ${typeof ANATOMY_VERSION === "string" ? ANATOMY_VERSION : "dev"}\n`;
 
 /** The views, in the order readelf.c's process_object runs them. */
 const VIEWS: [string, (ctx: ReadelfContext) => void, (o: ReadelfOptions) => boolean][] = [

@@ -45,9 +45,9 @@ size: supported targets: ${TARGETS}
   return text;
 }
 
-const VERSION = `GNU size (anatomy) 2.40
-Output compatible with GNU size 2.40 (GNU Binutils for Debian).
-`;
+declare const ANATOMY_VERSION: string | undefined;
+
+const VERSION = `anatomy size (GNU binutils-compatible, 2.40) ${typeof ANATOMY_VERSION === "string" ? ANATOMY_VERSION : "dev"}\n`;
 
 const LONG_OPTIONS: Record<string, boolean> = {
   // name: takes an argument
@@ -68,7 +68,7 @@ interface ParsedSizeArgs {
 }
 
 /** libiberty expandargv: `@file` is replaced by the whitespace-separated (quotable) words of the file. */
-function expandArgs(args: string[], depth = 0): string[] {
+export function expandArgs(args: string[], depth = 0): string[] {
   const out: string[] = [];
   for (const arg of args) {
     if (!arg.startsWith("@") || depth > 10) {
