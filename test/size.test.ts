@@ -126,3 +126,15 @@ test("byte-identical to GNU size 2.40 when it is installed", { skip: !gnuSize },
     assert.equal(ours.status, gnu.status);
   }
 });
+
+test("a section header table cut short: 'file format not recognized' alone, status 3", () => {
+  const pie = readFileSync(new URL("fixtures/x86_64/pie", import.meta.url));
+  const elf = ElfFile.open(new BufferSource(pie));
+  const path = join(mkdtempSync(join(tmpdir(), "anatomy-size-cut-")), "pie");
+  // Inside the table: BFD's elf_object_p cannot read it and gives up without a section warning.
+  writeFileSync(path, pie.subarray(0, Number(elf.header.e_shoff) + 10));
+  const r = size([path]);
+  assert.equal(r.out, "");
+  assert.equal(r.err, `size: ${path}: file format not recognized\n`);
+  assert.equal(r.status, 3);
+});
