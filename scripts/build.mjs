@@ -14,7 +14,7 @@
 // the V8 code cache written here (dist/cli/NAME.js.cache) by running each command once on a small
 // program: V8 then skips parsing and most lazy compiling. A cache V8 rejects (other Node, other flags)
 // only costs reading it. The ELF reader stays an ES module for library users.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -79,6 +79,21 @@ await Promise.all([
   }),
 ]);
 writeFileSync(new URL(`../${outdir}/cli/package.json`, import.meta.url), '{ "type": "commonjs" }\n');
+
+// Type declarations for the ELF reader, the package's library entry ("exports": "./elf"), from its
+// sources alone with no DOM and no Node types: it compiling so also shows it stays browser-safe.
+const tsc = spawnSync(
+  process.execPath,
+  [
+    fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url)),
+    "-p",
+    fileURLToPath(new URL("../tsconfig.types.json", import.meta.url)),
+    "--outDir",
+    fileURLToPath(new URL(`../${outdir}/elf`, import.meta.url)),
+  ],
+  { stdio: "inherit" },
+);
+if (tsc.status !== 0) throw new Error("tsc could not write the ELF reader's declarations");
 
 // One run of each command on a small dynamically linked program (and on this process for the /proc
 // readers), output discarded; a command that fails here only goes without a cache.

@@ -37,9 +37,11 @@ import type { LinkFs } from "./link-fs.js";
  * and a process-level verdict over every object the dynamic linker would load.
  */
 
-export type Relro = "full" | "partial" | "none";
+/** "unknown": PT_GNU_RELRO is there but the dynamic table saying whether binding is immediate is not. */
+export type Relro = "full" | "partial" | "none" | "unknown";
 /** pie: ET_DYN marked DF_1_PIE or carrying DT_DEBUG; dso: other ET_DYN; exec: ET_EXEC; rel: ET_REL. */
-export type PieKind = "pie" | "dso" | "exec" | "rel" | "other";
+/** "unknown": an ET_DYN whose dynamic table (DF_1_PIE, DT_DEBUG) cannot be read. */
+export type PieKind = "pie" | "dso" | "exec" | "rel" | "other" | "unknown";
 
 /** FORTIFY_SOURCE as the dynamic symbol table shows it, judged against one libc's `__X_chk` list. */
 export interface FortifyInfo {
@@ -214,7 +216,8 @@ export function analyseObject(
   const h = file.header;
   const phdrs = safely(() => file.programHeaders, []);
   const sections = safely(() => file.sectionHeaders, []);
-  const entries = safely(() => dynamicTable(file)?.entries ?? [], []);
+  const dynamic = safely(() => dynamicTable(file)?.entries ?? [], undefined);
+  const entries = dynamic ?? [];
 
   const bindNow: string[] = [];
   let debug = false;
@@ -241,7 +244,13 @@ export function analyseObject(
   }
 
   const hasRelro = phdrs.some((p) => p.p_type === PT_GNU_RELRO);
-  const relro: Relro = !hasRelro ? "none" : bindNow.length > 0 ? "full" : "partial";
+  const relro: Relro = !hasRelro
+    ? "none"
+    : bindNow.length > 0
+      ? "full"
+      : dynamic === undefined
+        ? "unknown"
+        : "partial";
 
   const stackPh = phdrs.find((p) => p.p_type === PT_GNU_STACK);
   let stack: ObjectHardening["stack"];
@@ -254,7 +263,8 @@ export function analyseObject(
 
   let pie: PieKind;
   if (h.e_type === ET_EXEC) pie = "exec";
-  else if (h.e_type === ET_DYN) pie = (flags1 & DF_1_PIE) !== 0n || debug ? "pie" : "dso";
+  else if (h.e_type === ET_DYN)
+    pie = (flags1 & DF_1_PIE) !== 0n || debug ? "pie" : dynamic === undefined ? "unknown" : "dso";
   else if (h.e_type === ET_REL) pie = "rel";
   else pie = "other";
 

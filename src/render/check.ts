@@ -24,13 +24,14 @@ const PIE_WORD: Record<ObjectHardening["pie"], string> = {
   exec: "no",
   rel: "rel",
   other: "not_elf",
+  unknown: "unknown",
 };
 
 /** The ten fields of checksec's filecheck(), in its order, with its words. */
 export function checksecFields(h: ObjectHardening): Array<[string, string]> {
   const fortified = h.fortify.fortified.length;
   return [
-    ["relro", h.relro === "none" ? "no" : h.relro],
+    ["relro", h.relro === "none" ? "no" : h.relro], // "unknown" when the dynamic table is unreadable
     ["canary", h.canary ? "yes" : "no"],
     ["nx", h.nx ? "yes" : "no"],
     ["pie", PIE_WORD[h.pie]],
@@ -92,8 +93,8 @@ function processText(p: ProcessHardening | undefined): string {
   return on.join(" ");
 }
 
-const RELRO_TEXT = { full: "full", partial: "partial", none: "none" } as const;
-const PIE_TEXT = { pie: "PIE", dso: "DSO", exec: "no", rel: "REL", other: "other" } as const;
+const RELRO_TEXT = { full: "full", partial: "partial", none: "none", unknown: "?" } as const;
+const PIE_TEXT = { pie: "PIE", dso: "DSO", exec: "no", rel: "REL", other: "other", unknown: "?" } as const;
 
 function row(r: CheckResult): string[] {
   const h = r.object;
