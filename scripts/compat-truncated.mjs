@@ -34,12 +34,7 @@ if (files.length === 0) {
 }
 
 const READELF = ["-h", "-l", "-S", "-n", "-d", "-s", "-r", "-a"];
-let commands = [
-  ...READELF.map((v) => ["readelf", "-W", v]),
-  ["nm"],
-  ["nm", "-D"],
-  ["size"],
-];
+let commands = [...READELF.map((v) => ["readelf", "-W", v]), ["nm"], ["nm", "-D"], ["size"]];
 if (only.length > 0) commands = commands.filter((c) => only.includes(c.join(" ")));
 
 /** Where to cut a file: offsets inside each structure readelf reads, from the file's own headers. */
@@ -103,7 +98,10 @@ try {
       const path = join(dir, `${base}.${cut}`);
       writeFileSync(path, bytes.subarray(0, cut));
       for (const [tool, ...args] of commands) {
-        const gnu = spawnSync(tool, [...args, path], { env: { ...process.env, LC_ALL: "C" }, encoding: "latin1" });
+        const gnu = spawnSync(tool, [...args, path], {
+          env: { ...process.env, LC_ALL: "C" },
+          encoding: "latin1",
+        });
         const ours = await commandsRunner.run(tool, [...args, path]);
         const label = [tool, ...args].join(" ");
         const count = counts.get(label);
