@@ -13,6 +13,22 @@ const steps = [
   ["pmap against procps pmap on this machine's processes", ["scripts/compat-pmap.mjs"]],
   ["layout against the real maps under gdb (exec stage)", ["scripts/compat-layout.mjs"]],
   ["layout against the real maps under gdb (entry stage)", ["scripts/compat-layout.mjs", "--stage", "entry"]],
+  ["readelf, nm and size on truncated files against GNU binutils", ["scripts/compat-truncated.mjs"]],
+  ["layout --aslr against 300 real runs of cat", ["scripts/check-aslr.mjs", "--bin", "node bin/anatomy.js"]],
+  [
+    "layout --aslr against 150 real runs of sed, libraries included",
+    [
+      "scripts/check-aslr.mjs",
+      "--runs",
+      "150",
+      "--bin",
+      "node bin/anatomy.js",
+      "/usr/bin/sed",
+      "-n",
+      "p",
+      "/proc/self/maps",
+    ],
+  ],
 ];
 let failed = 0;
 for (const [what, argv] of steps) {

@@ -17,9 +17,9 @@ import {
   readNmTable,
   sortSymbols,
 } from "../render/nm.js";
+import { expandArgs } from "./argfile.js";
 import { loadDemangler } from "./demangle.js";
 import type { CommandIO } from "./io.js";
-import { expandArgs } from "./size.js";
 
 /** GNU nm 2.40's usage text (nm.c usage), as Debian's x86-64 build prints it. */
 const USAGE_BODY = `Usage: nm [option(s)] [file(s)]

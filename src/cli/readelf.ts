@@ -30,11 +30,11 @@ import {
 import { printSymbols } from "../render/readelf/symbols.js";
 import { printUnwind } from "../render/readelf/unwind.js";
 import { printVersionInfo } from "../render/readelf/version-info.js";
+import { expandArgs } from "./argfile.js";
 import { nodeDecompressors } from "./decompressors.js";
 import { loadDemangler } from "./demangle.js";
 import type { CommandIO } from "./io.js";
 import { readelfUsage } from "./readelf-usage.js";
-import { expandArgs } from "./size.js";
 
 type Flag = keyof {
   [K in keyof ReadelfOptions as ReadelfOptions[K] extends boolean ? K : never]: true;
