@@ -326,11 +326,15 @@ class Vm {
     this.space.remove(start, end);
   }
 
-  protect(start: bigint, end: bigint, perms: string): void {
+  protect(start: bigint, end: bigint, perms: string, kind?: MappingKind): void {
     if (end <= start) return;
     this.split(start);
     this.split(end);
-    for (const v of this.maps) if (v.start >= start && v.end <= end) v.perms = perms;
+    for (const v of this.maps)
+      if (v.start >= start && v.end <= end) {
+        v.perms = perms;
+        if (kind) v.kind = kind;
+      }
   }
 
   private split(at: bigint): void {
@@ -622,7 +626,8 @@ function mapObject(vm: Vm, obj: MappedFile, fixedBias?: bigint): bigint {
   let hasHoles = false;
   for (let i = 1; i < cmds.length; i++) if (cmds[i]!.mapstart !== cmds[i - 1]!.mapend) hasHoles = true;
   if (hasHoles && cmds.length > 1) {
-    vm.protect(bias + first.mapend, bias + last.mapstart, "---p");
+    // A hole, as `maps` calls the no-access gap inside a file's span.
+    vm.protect(bias + first.mapend, bias + last.mapstart, "---p", "hole");
   }
   cmds.forEach((c, i) => {
     if (i > 0 && c.mapend > c.mapstart) {
