@@ -51,6 +51,9 @@ export async function loadCommands(tools = ["readelf", "nm", "size"]) {
       } catch (e) {
         exception = e;
         status = -1;
+      } finally {
+        // A process would exit here; in-process, what the command left open is closed for it.
+        io.closeOpenFiles();
       }
       return { status, stdout: stdout.toString(), stderr: stderr.toString(), exception };
     },

@@ -2,14 +2,29 @@ import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from "
 import type { ByteSource } from "../elf/index.js";
 import type { Output } from "../render/output.js";
 
+/**
+ * The files open now. A command run as a process leaves its files to exit; run in-process (tests, the
+ * fuzzer's workers) it must not: closeOpenFiles() after each run keeps the descriptors bounded.
+ */
+const openSources = new Set<FileSource>();
+
+/** Closes every file openFile opened that is still open; returns how many. */
+export function closeOpenFiles(): number {
+  const n = openSources.size;
+  for (const s of [...openSources]) s.close();
+  return n;
+}
+
 /** Reads ranges of an open file on demand: a 117 MB library is never held whole to list its symbols. */
 export class FileSource implements ByteSource {
   readonly size: number;
+  private closed = false;
   constructor(
     private readonly fd: number,
     size: number,
   ) {
     this.size = size;
+    openSources.add(this);
   }
   read(offset: number, length: number): Uint8Array {
     const end = Math.min(this.size, offset + length);
@@ -24,6 +39,9 @@ export class FileSource implements ByteSource {
     return done === want ? buf : buf.subarray(0, done);
   }
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    openSources.delete(this);
     closeSync(this.fd);
   }
 }
