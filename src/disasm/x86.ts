@@ -1,0 +1,484 @@
+// x86 and x86-64 instructions as GNU objdump 2.40 prints them (AT&T syntax by default, `-M intel`,
+// `-M suffix`). Decoding is iced-x86's (WASM, loaded on first use); the text starts from iced's GAS
+// formatter, operand by operand, and the places where objdump's text differs are rules below, each
+// measured against objdump (scripts/compat-disasm.mjs).
+import type * as Iced from "iced-x86";
+
+type IcedModule = typeof Iced;
+
+let icedModule: Promise<IcedModule> | undefined;
+
+/** Loads iced-x86 once; its module instantiates the WASM synchronously on require. */
+export function loadIced(): Promise<IcedModule> {
+  icedModule ??= import("iced-x86").then(
+    (m) => (m as unknown as { default?: IcedModule }).default ?? (m as unknown as IcedModule),
+  );
+  return icedModule;
+}
+
+/** Returns ` <name+0x10>`-style text for an address, "" when no symbol can name it. */
+export type Symbolizer = (address: bigint) => string;
+
+export interface X86Options {
+  bits: 32 | 64;
+  syntax: "att" | "intel";
+  suffix: boolean;
+}
+
+export interface DecodedInstruction {
+  length: number;
+  /** Mnemonic, operands and any `# addr <sym>` comment; no trailing newline. */
+  text: string;
+}
+
+const hex = (v: bigint): string => v.toString(16);
+
+/** Decodes from a window of a section's bytes; the window moves as the offset goes past it. */
+export class X86Disassembler {
+  private readonly iced: IcedModule;
+  private readonly formatter: Iced.Formatter;
+  private readonly instr: Iced.Instruction;
+  private decoder: Iced.Decoder | undefined;
+  private windowBytes: Uint8Array | undefined;
+  private windowStart = 0;
+  private windowEnd = 0;
+  private readonly addrMask: bigint;
+  private readonly regNames = new Map<number, string>();
+  private codeNames: Record<number, string> | undefined;
+  /** Codes iced tells apart by a prefix objdump counts as unused: REX.W nop is `rex.W nop`. */
+  private readonly sameCode: Map<number, number>;
+
+  constructor(
+    iced: IcedModule,
+    readonly options: X86Options,
+  ) {
+    this.iced = iced;
+    const f = new iced.Formatter(
+      options.syntax === "intel" ? iced.FormatterSyntax.Intel : iced.FormatterSyntax.Gas,
+    );
+    f.uppercaseHex = false;
+    f.smallHexNumbersInDecimal = false;
+    f.branchLeadingZeros = false;
+    f.spaceAfterOperandSeparator = false;
+    f.alwaysShowScale = true;
+    f.showUselessPrefixes = true;
+    f.gasShowMnemonicSizeSuffix = options.suffix;
+    this.formatter = f;
+    this.instr = new iced.Instruction();
+    this.sameCode = new Map([[iced.Code.Nopq, iced.Code.Nopd]]);
+    this.addrMask = options.bits === 64 ? 0xffff_ffff_ffff_ffffn : 0xffff_ffffn;
+  }
+
+  free(): void {
+    this.decoder?.free();
+    this.instr.free();
+    this.formatter.free();
+  }
+
+  private reg(r: number): string {
+    let name = this.regNames.get(r);
+    if (name === undefined) {
+      name = this.formatter.formatRegister(r).replace(/^%/, "");
+      this.regNames.set(r, name);
+    }
+    return name;
+  }
+
+  /** Decodes the instruction at `bytes[offset]`, which sits at `address`. */
+  decode(bytes: Uint8Array, offset: number, address: bigint, symbolize: Symbolizer): DecodedInstruction {
+    const iced = this.iced;
+    const moved =
+      offset < this.windowStart || (offset + 15 > this.windowEnd && this.windowEnd < bytes.length);
+    if (this.windowBytes !== bytes || moved) {
+      this.decoder?.free();
+      const end = Math.min(bytes.length, offset + 0x10000);
+      this.decoder = new iced.Decoder(
+        this.options.bits,
+        bytes.subarray(offset, end),
+        iced.DecoderOptions.None,
+      );
+      this.windowBytes = bytes;
+      this.windowStart = offset;
+      this.windowEnd = end;
+    }
+    const decoder = this.decoder as Iced.Decoder;
+    decoder.position = offset - this.windowStart;
+    decoder.ip = address;
+    const ins = this.instr;
+    decoder.decodeOut(ins);
+    if (ins.isInvalid) return { length: 1, text: "(bad)" };
+    return { length: ins.length, text: this.formatAtt(ins, bytes, offset, symbolize) };
+  }
+
+  private codeName(code: number): string {
+    this.codeNames ??= Object.fromEntries(Object.entries(this.iced.Code).map(([k, v]) => [v, k]));
+    return this.codeNames[code] ?? "";
+  }
+
+  private formatAtt(ins: Iced.Instruction, bytes: Uint8Array, offset: number, symbolize: Symbolizer): string {
+    const iced = this.iced;
+    const K = iced.OpKind;
+    const code = this.codeName(ins.code);
+    let mnemonic = this.formatter.formatMnemonicOptions(ins, iced.FormatMnemonicOptions.NoPrefixes);
+    const count = ins.opCount;
+    const ops: string[] = [];
+    let comment = "";
+    let hasMemory = false;
+    for (let i = count - 1; i >= 0; i--) {
+      const kind = ins.opKind(i);
+      switch (kind) {
+        case K.Register:
+          ops.push(`%${this.reg(ins.opRegister(i))}`);
+          break;
+        case K.NearBranch16:
+        case K.NearBranch32:
+        case K.NearBranch64: {
+          const target =
+            kind === K.NearBranch64
+              ? ins.nearBranch64
+              : kind === K.NearBranch32
+                ? BigInt(ins.nearBranch32)
+                : BigInt(ins.nearBranch16);
+          ops.push(`${hex(target & this.addrMask)}${symbolize(target & this.addrMask)}`);
+          break;
+        }
+        case K.FarBranch16:
+        case K.FarBranch32:
+          ops.push(`$0x${hex(BigInt(kind === K.FarBranch16 ? ins.farBranch16 : ins.farBranch32))}`);
+          ops.push(`$0x${hex(BigInt(ins.farBranchSelector))}`);
+          break;
+        case K.Immediate8:
+        case K.Immediate8_2nd:
+        case K.Immediate16:
+        case K.Immediate32:
+        case K.Immediate64:
+        case K.Immediate8to16:
+        case K.Immediate8to32:
+        case K.Immediate8to64:
+        case K.Immediate32to64:
+          ops.push(`$0x${hex(ins.immediate(i) & (IMMEDIATE_MASK[kind] as bigint))}`);
+          break;
+        case K.MemorySegSI:
+        case K.MemorySegESI:
+        case K.MemorySegRSI:
+          hasMemory = true;
+          ops.push(`%${this.reg(ins.memorySegment)}:(%${STRING_SOURCE[kind - K.MemorySegSI]})`);
+          break;
+        case K.MemorySegDI:
+        case K.MemorySegEDI:
+        case K.MemorySegRDI:
+          hasMemory = true;
+          ops.push(`%${this.reg(ins.memorySegment)}:(%${STRING_DEST[kind - K.MemorySegDI]})`);
+          break;
+        case K.MemoryESDI:
+        case K.MemoryESEDI:
+        case K.MemoryESRDI:
+          hasMemory = true;
+          ops.push(`%es:(%${STRING_DEST[kind - K.MemoryESDI]})`);
+          break;
+        case K.Memory: {
+          hasMemory = true;
+          const mem = this.memoryAtt(
+            ins,
+            ins.memoryIndex === iced.Register.None ? sibByte(bytes, offset, this.options.bits) : undefined,
+          );
+          ops.push(ins.isBroadcast ? mem.text + broadcast(this.formatter.formatAllOperands(ins)) : mem.text);
+          if (mem.ripTarget !== undefined)
+            comment = `        # ${hex(mem.ripTarget)}${symbolize(mem.ripTarget)}`;
+          break;
+        }
+      }
+    }
+    // Shifts and rotates by an implicit 1 (D0/D1 /n): objdump prints no count.
+    if (code.endsWith("_1") && ops[0] === "$0x1") ops.shift();
+    // Compare predicates named in the mnemonic (vpcmpeqb, cmpltsd): iced's pseudo-op drops the immediate.
+    else if (
+      count > 0 &&
+      ins.opKind(count - 1) === K.Immediate8 &&
+      this.formatter.operandCount(ins) === count - 1
+    )
+      ops.shift();
+    if (code.startsWith("F")) x87Operands(code, ops);
+    else if (code === "Nopw") {
+      mnemonic = "xchg";
+      ops.push("%ax", "%ax");
+    }
+    if (ins.opMask !== iced.Register.None || ins.zeroingMasking) {
+      const last = ops.length - 1;
+      ops[last] +=
+        `${ins.opMask !== iced.Register.None ? `{%${this.reg(ins.opMask)}}` : ""}${ins.zeroingMasking ? "{z}" : ""}`;
+    }
+    if (ins.roundingControl !== iced.RoundingControl.None) ops.unshift(`{${ROUNDING[ins.roundingControl]}}`);
+    else if (ins.suppressAllExceptions) ops.unshift("{sae}");
+    const flow = ins.flowControl;
+    if (flow === iced.FlowControl.IndirectBranch || flow === iced.FlowControl.IndirectCall) {
+      ops[0] = `*${ops[0]}`;
+      mnemonic = INDIRECT_MNEMONIC[mnemonic] ?? mnemonic;
+    } else if (hasMemory) {
+      mnemonic = MEMORY_MNEMONIC[mnemonic] ?? mnemonic;
+    }
+    const prefixes = this.prefixNames(ins, bytes, offset, hasMemory);
+    const head = prefixes ? `${prefixes} ${mnemonic}` : mnemonic;
+    if (ops.length === 0) return head;
+    return `${head.padEnd(6)} ${ops.join(",")}${comment}`;
+  }
+
+  /**
+   * The names objdump prints for prefixes the instruction does not use: `cs`/`ds`/`es`/`ss` in 64-bit
+   * code, `data16` for a 66 that changes nothing, `rex.W` and friends, `lock`, `rep`/`repz`/`repnz`,
+   * `bnd`, `notrack`, `addr32`.
+   */
+  private prefixNames(ins: Iced.Instruction, bytes: Uint8Array, offset: number, hasMemory: boolean): string {
+    const names: string[] = [];
+    const end = offset + ins.length;
+    let at = offset;
+    let rex = -1;
+    let opsize = 0;
+    let count66 = 0;
+    for (let i = offset; i < end && LEGACY_PREFIX.has(bytes[i] as number); i++)
+      if (bytes[i] === 0x66) count66++;
+    const R = this.iced.Register;
+    const is64 = this.options.bits === 64;
+    for (; at < end; at++) {
+      const b = bytes[at] as number;
+      if (is64 && b >= 0x40 && b <= 0x4f) {
+        rex = at;
+        continue;
+      }
+      if (!LEGACY_PREFIX.has(b)) break;
+      rex = -1;
+      switch (b) {
+        case 0xf0:
+          names.push("lock");
+          break;
+        case 0xf3:
+          if (ins.hasRepePrefix)
+            names.push(isStringOp(ins, this.iced) && !isCompareString(ins, this.iced) ? "rep" : "repz");
+          break;
+        case 0xf2:
+          if (ins.hasRepnePrefix) names.push(isBranch(ins, this.iced) ? "bnd" : "repnz");
+          break;
+        case 0x66:
+          // Only the last of several 66s can size the operands; the others are data16.
+          opsize++;
+          if (opsize < count66 || !this.prefixUsed(ins, bytes, offset, 0x66)) names.push("data16");
+          break;
+        case 0x67:
+          if (!this.prefixUsed(ins, bytes, offset, 0x67)) names.push(is64 ? "addr32" : "addr16");
+          break;
+        default: {
+          const seg = SEGMENT_NAME[b] as string;
+          const segReg = ins.segmentPrefix;
+          const used = hasMemory && segReg !== R.None && (!is64 || b === 0x64 || b === 0x65);
+          if (
+            b === 0x3e &&
+            (ins.flowControl === this.iced.FlowControl.IndirectBranch ||
+              ins.flowControl === this.iced.FlowControl.IndirectCall)
+          )
+            names.push("notrack");
+          else if (!used) names.push(seg);
+        }
+      }
+    }
+    if (rex >= 0 && !this.prefixUsed(ins, bytes, offset, bytes[rex] as number, rex))
+      names.push(rexName(bytes[rex] as number));
+    return names.join(" ");
+  }
+
+  /**
+   * Whether the instruction changes when the prefix bytes `value` (or only the one at `only`) are
+   * dropped from its prefixes.
+   */
+  private prefixUsed(
+    ins: Iced.Instruction,
+    bytes: Uint8Array,
+    offset: number,
+    value: number,
+    only = -1,
+  ): boolean {
+    const iced = this.iced;
+    const end = offset + ins.length;
+    const kept: number[] = [];
+    let at = offset;
+    for (; at < end; at++) {
+      const b = bytes[at] as number;
+      const isPrefix = LEGACY_PREFIX.has(b) || (this.options.bits === 64 && b >= 0x40 && b <= 0x4f);
+      if (!isPrefix) break;
+      if (only >= 0 ? at !== only : b !== value) kept.push(b);
+    }
+    const without = Uint8Array.from([...kept, ...bytes.subarray(at, end)]);
+    const d = new iced.Decoder(this.options.bits, without, iced.DecoderOptions.None);
+    const other = d.decode();
+    d.free();
+    let same =
+      (other.code === ins.code || this.sameCode.get(ins.code) === other.code) &&
+      other.opCount === ins.opCount &&
+      other.length === without.length;
+    for (let i = 0; same && i < ins.opCount; i++) {
+      const kind = ins.opKind(i);
+      if (other.opKind(i) !== kind) same = false;
+      else if (kind === iced.OpKind.Register) same = other.opRegister(i) === ins.opRegister(i);
+      else if (kind === iced.OpKind.Memory)
+        same = other.memoryBase === ins.memoryBase && other.memoryIndex === ins.memoryIndex;
+    }
+    other.free();
+    return !same;
+  }
+
+  /** The address size a memory operand's registers imply: a displacement is signed at that width. */
+  private addressBits(base: number, index: number): number {
+    const name = this.reg(base !== this.iced.Register.None ? base : index);
+    if (/^e|^r\d+d$/.test(name)) return 32;
+    if (name.length === 2 && this.options.bits === 32) return 16;
+    return this.options.bits;
+  }
+
+  private memoryAtt(ins: Iced.Instruction, sib: number | undefined): { text: string; ripTarget?: bigint } {
+    const R = this.iced.Register;
+    const seg = ins.segmentPrefix;
+    // In 64-bit code only %fs and %gs overrides take effect; the others print as prefixes.
+    const segText =
+      seg !== R.None && (this.options.bits === 32 || seg === R.FS || seg === R.GS)
+        ? `%${this.reg(seg)}:`
+        : "";
+    const base = ins.memoryBase;
+    const index = ins.memoryIndex;
+    if (base === R.RIP || base === R.EIP) {
+      const target = ins.memoryDisplacementU64;
+      const disp = BigInt.asIntN(32, target - ins.nextIP);
+      return { text: `${segText}${signedHex(disp)}(%${this.reg(base)})`, ripTarget: target & this.addrMask };
+    }
+    const disp = ins.memoryDisplacementU64;
+    if (base === R.None && index === R.None) return { text: `${segText}0x${hex(disp & this.addrMask)}` };
+    const dispText =
+      ins.memoryDisplSize > 0 ? signedHex(BigInt.asIntN(this.addressBits(base, index), disp)) : "";
+    const b = base !== R.None ? `%${this.reg(base)}` : "";
+    let x = index !== R.None ? `,%${this.reg(index)},${ins.memoryIndexScale}` : "";
+    if (index === R.None && base !== R.None && sib !== undefined && (sib & 0x38) === 0x20) {
+      // A SIB byte with no index: objdump shows it as %eiz/%riz unless it is the plain (%esp) form.
+      const scale = 1 << (sib >> 6);
+      if ((sib & 7) !== 4 || scale !== 1)
+        x = `,%${this.addressBits(base, index) === 32 ? "eiz" : "riz"},${scale}`;
+    }
+    return { text: `${segText}${dispText}(${b}${x})` };
+  }
+}
+
+function signedHex(v: bigint): string {
+  return v < 0n ? `-0x${hex(-v)}` : `0x${hex(v)}`;
+}
+
+/** A disassembler for the ELF machine, loading iced-x86 on first use. */
+export async function x86Disassembler(options: X86Options): Promise<X86Disassembler> {
+  return new X86Disassembler(await loadIced(), options);
+}
+
+/** The width objdump shows an immediate in: its operand size, the sign extension done. */
+const IMMEDIATE_MASK: Record<number, bigint> = {
+  6: 0xffn, // Immediate8
+  7: 0xffn, // Immediate8_2nd
+  8: 0xffffn, // Immediate16
+  9: 0xffff_ffffn, // Immediate32
+  10: 0xffff_ffff_ffff_ffffn, // Immediate64
+  11: 0xffffn, // Immediate8to16
+  12: 0xffff_ffffn, // Immediate8to32
+  13: 0xffff_ffff_ffff_ffffn, // Immediate8to64
+  14: 0xffff_ffff_ffff_ffffn, // Immediate32to64
+};
+
+/** The SIB byte of the instruction at `offset`, if its ModRM has one (32/64-bit addressing). */
+function sibByte(bytes: Uint8Array, offset: number, bits: number): number | undefined {
+  let at = offset;
+  let addr32 = bits !== 16;
+  for (;;) {
+    const b = bytes[at] as number;
+    if (b === 0x67) addr32 = bits === 64 || !addr32;
+    if (LEGACY_PREFIX.has(b) || (bits === 64 && b >= 0x40 && b <= 0x4f)) at++;
+    else break;
+  }
+  const b = bytes[at] as number;
+  if (b === 0xc5 && (bits === 64 || ((bytes[at + 1] as number) & 0xc0) === 0xc0)) at += 3;
+  else if (b === 0xc4 && (bits === 64 || ((bytes[at + 1] as number) & 0xc0) === 0xc0)) at += 4;
+  else if (b === 0x8f && ((bytes[at + 1] as number) & 0x38) !== 0)
+    at += 4; // XOP; 8f /0 is pop
+  else if (b === 0x62 && (bits === 64 || ((bytes[at + 1] as number) & 0xc0) === 0xc0)) at += 5;
+  else if (b === 0x0f) {
+    const c = bytes[at + 1] as number;
+    at += c === 0x38 || c === 0x3a ? 3 : 2;
+  } else at += 1;
+  const modrm = bytes[at] as number;
+  if (!addr32 || modrm >> 6 === 3 || (modrm & 7) !== 4) return undefined;
+  return bytes[at + 1];
+}
+
+const ROUNDING = ["", "rn-sae", "rd-sae", "ru-sae", "rz-sae"];
+
+/** The `{1toN}` iced prints on a broadcast memory operand. */
+function broadcast(text: string): string {
+  return /\{1to\d+\}/.exec(text)?.[0] ?? "";
+}
+
+const STRING_SOURCE = ["si", "esi", "rsi"];
+const STRING_DEST = ["di", "edi", "rdi"];
+const LEGACY_PREFIX = new Set([0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65, 0x66, 0x67]);
+const SEGMENT_NAME: Record<number, string> = { 38: "es", 46: "cs", 54: "ss", 62: "ds", 100: "fs", 101: "gs" };
+
+/** iced's GAS mnemonics for indirect jumps and calls carry a size suffix objdump leaves off. */
+const INDIRECT_MNEMONIC: Record<string, string> = { jmpq: "jmp", callq: "call", jmpl: "jmp", calll: "call" };
+/** Stack operations on memory: objdump prints the default size without a suffix. */
+const MEMORY_MNEMONIC: Record<string, string> = { pushq: "push", popq: "pop", pushl: "push", popl: "pop" };
+
+function rexName(b: number): string {
+  const bits = `${b & 8 ? "W" : ""}${b & 4 ? "R" : ""}${b & 2 ? "X" : ""}${b & 1 ? "B" : ""}`;
+  return bits ? `rex.${bits}` : "rex";
+}
+
+function isStringOp(ins: Iced.Instruction, iced: IcedModule): boolean {
+  const K = iced.OpKind;
+  for (let i = 0; i < ins.opCount; i++) {
+    const k = ins.opKind(i);
+    if (k >= K.MemorySegSI && k <= K.MemoryESRDI) return true;
+  }
+  return false;
+}
+
+function isCompareString(ins: Iced.Instruction, iced: IcedModule): boolean {
+  const m = ins.mnemonic;
+  return (
+    m === iced.Mnemonic.Cmpsb ||
+    m === iced.Mnemonic.Cmpsw ||
+    m === iced.Mnemonic.Cmpsd ||
+    m === iced.Mnemonic.Cmpsq ||
+    m === iced.Mnemonic.Scasb ||
+    m === iced.Mnemonic.Scasw ||
+    m === iced.Mnemonic.Scasd ||
+    m === iced.Mnemonic.Scasq
+  );
+}
+
+function isBranch(ins: Iced.Instruction, iced: IcedModule): boolean {
+  const F = iced.FlowControl;
+  const fc = ins.flowControl;
+  return (
+    fc === F.UnconditionalBranch ||
+    fc === F.ConditionalBranch ||
+    fc === F.Call ||
+    fc === F.IndirectBranch ||
+    fc === F.IndirectCall ||
+    fc === F.Return
+  );
+}
+
+/**
+ * x87 register operands: objdump names %st(0) `%st` and, for the one-register forms (fld, fst, fstp,
+ * fxch, fucom, fcom, ffree...), prints only the %st(i).
+ */
+function x87Operands(code: string, ops: string[]): void {
+  // ops are in AT&T order, the reverse of the code name's.
+  const implicit = code.endsWith("_st0_sti") ? 1 : code.endsWith("_sti_st0") ? 0 : -1;
+  if (implicit < 0 || ops.length !== 2) return;
+  if (X87_ONE_OPERAND.test(code)) ops.splice(implicit, 1);
+  else ops[implicit] = "%st";
+}
+const X87_ONE_OPERAND =
+  /^(Fxch|Fld|Fst|Fstp|Fucom|Fucomp|Fcom|Fcomp|Ffree|Ffreep|Fstp1|Fcom2|Fcomp3|Fcomp5|Fstp8|Fstp9|Fxch4|Fxch7)_st0_sti$/;
