@@ -96,6 +96,11 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       status = 1;
     }
   }
-  if (json) io.stdout.write(`${JSON.stringify(files.length === 1 ? models[0] : models, null, 2)}\n`);
+  if (json) io.stdout.write(`${JSON.stringify(files.length === 1 ? models[0] : models, hexBigints, 2)}\n`);
   return status;
+}
+
+/** JSON has no 64-bit integers: addresses go out as hex strings, as everywhere in anatomy's JSON. */
+function hexBigints(_key: string, v: unknown): unknown {
+  return typeof v === "bigint" ? `0x${v.toString(16)}` : v;
 }

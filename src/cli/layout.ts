@@ -162,59 +162,14 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     io.stderr.write(USAGE);
     return 1;
   }
-  let exe: MappedFile;
-  try {
-    exe = mappedFile(file, io);
-  } catch (e) {
-    reportProblem(io, file, e);
-    return 1;
-  }
+  const start = execStart(file, io, { root, envClear, extraEnv, stackLimit, legacy, addrLimit3GB, argv });
+  if (typeof start === "number") return start;
+  const { exe, interp, opts, envp, layout } = start;
   let status = 0;
   try {
-    const interpName = interpreterPath(exe.file);
-    let interp: MappedFile | undefined;
-    if (interpName !== undefined) {
-      const where = root
-        ? resolve(root, `.${interpName}`)
-        : isAbsolute(interpName)
-          ? interpName
-          : resolve(dirname(file), interpName);
-      try {
-        interp = mappedFile(where, io);
-      } catch (e) {
-        // The kernel's execve fails here (ENOENT for a missing PT_INTERP): there is no process to show.
-        reportProblem(io, where, e);
-        io.stderr.write(problemLine(file, `its interpreter ${interpName} cannot be loaded, so execve fails`));
-        return 1;
-      }
-    }
-    const envp = envClear
-      ? []
-      : Object.entries(io.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
-    envp.push(...extraEnv);
-    let maps = "";
-    try {
-      maps = readFileSync("/proc/self/maps", "latin1");
-    } catch {
-      // no /proc: the profile's defaults stand
-    }
-    const opts: ExecLayoutOptions = {
-      profile: kernelProfile(kernelRelease(), measureSpecials(maps)),
-      stackLimit: stackLimit === null ? currentStackLimit() : stackLimit,
-      legacy,
-      addrLimit3GB,
-      execfn: file,
-      argv: [file, ...(argv ?? [])],
-      envp,
-    };
-    const layout = predictExecLayout(exe, interp, opts);
     let shown: ExecLayout | EntryLayout = layout;
     if (stage === "entry" && interp) {
-      const env: Record<string, string | undefined> = {};
-      for (const e of envp) {
-        const eq = e.indexOf("=");
-        if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
-      }
+      const env = envMap(envp);
       try {
         shown = entryLayout(layout, exe, interp, file, {
           root,
@@ -245,6 +200,106 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     }
     renderLayout(shown, { format, json, diagram, stage }, io.stdout);
     return status;
+  } catch (e) {
+    reportProblem(io, file, e);
+    return 1;
+  }
+}
+
+/** What `layout` is asked to model the execve with (its options). */
+export interface ExecRequest {
+  root: string;
+  envClear: boolean;
+  extraEnv: string[];
+  /** null: this process's limit; undefined: unlimited. */
+  stackLimit: bigint | undefined | null;
+  legacy: boolean;
+  addrLimit3GB: boolean;
+  argv: string[] | undefined;
+}
+
+export const DEFAULT_EXEC: ExecRequest = {
+  root: "",
+  envClear: false,
+  extraEnv: [],
+  stackLimit: null,
+  legacy: false,
+  addrLimit3GB: false,
+  argv: undefined,
+};
+
+/** The environment strings of `envp` as a map, for ld.so's LD_* variables. */
+export function envMap(envp: string[]): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const e of envp) {
+    const eq = e.indexOf("=");
+    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  return env;
+}
+
+/**
+ * The kernel's part: FILE and its interpreter opened, and the exec-stage layout predicted. A problem
+ * is reported (anatomy: FILE: ...) and its exit status returned instead.
+ */
+export function execStart(
+  file: string,
+  io: CommandIO,
+  req: ExecRequest,
+):
+  | number
+  | {
+      exe: MappedFile;
+      interp: MappedFile | undefined;
+      opts: ExecLayoutOptions;
+      envp: string[];
+      layout: ExecLayout;
+    } {
+  let exe: MappedFile;
+  try {
+    exe = mappedFile(file, io);
+  } catch (e) {
+    reportProblem(io, file, e);
+    return 1;
+  }
+  try {
+    const interpName = interpreterPath(exe.file);
+    let interp: MappedFile | undefined;
+    if (interpName !== undefined) {
+      const where = req.root
+        ? resolve(req.root, `.${interpName}`)
+        : isAbsolute(interpName)
+          ? interpName
+          : resolve(dirname(file), interpName);
+      try {
+        interp = mappedFile(where, io);
+      } catch (e) {
+        // The kernel's execve fails here (ENOENT for a missing PT_INTERP): there is no process to show.
+        reportProblem(io, where, e);
+        io.stderr.write(problemLine(file, `its interpreter ${interpName} cannot be loaded, so execve fails`));
+        return 1;
+      }
+    }
+    const envp = req.envClear
+      ? []
+      : Object.entries(io.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+    envp.push(...req.extraEnv);
+    let maps = "";
+    try {
+      maps = readFileSync("/proc/self/maps", "latin1");
+    } catch {
+      // no /proc: the profile's defaults stand
+    }
+    const opts: ExecLayoutOptions = {
+      profile: kernelProfile(kernelRelease(), measureSpecials(maps)),
+      stackLimit: req.stackLimit === null ? currentStackLimit() : req.stackLimit,
+      legacy: req.legacy,
+      addrLimit3GB: req.addrLimit3GB,
+      execfn: file,
+      argv: [file, ...(req.argv ?? [])],
+      envp,
+    };
+    return { exe, interp, opts, envp, layout: predictExecLayout(exe, interp, opts) };
   } catch (e) {
     reportProblem(io, file, e);
     return 1;

@@ -28,6 +28,7 @@ const commands: Record<string, () => Promise<{ run: CommandRun }>> = {
   check: () => import("./check.js"),
   bundle: () => import("./bundle.js"),
   bind: () => import("./bind.js"),
+  plt: () => import("./plt.js"),
 };
 
 const USAGE = `Usage: anatomy FILE                     overview of an ELF file (--json for the model)
@@ -43,6 +44,7 @@ const USAGE = `Usage: anatomy FILE                     overview of an ELF file (
        anatomy check FILE...|--dir DIR    hardening (RELRO, canary, NX, PIE, FORTIFY, CET)
        anatomy bundle FILE --out DIR      everything the program needs, in an empty root
        anatomy bind FILE                  what each undefined symbol binds to, and what fails
+       anatomy plt FILE|PID               each call through its PLT stub and GOT slot to what it binds to
        anatomy --version | --help
 `;
 

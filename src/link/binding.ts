@@ -100,6 +100,8 @@ export interface Binding {
   relocations: number;
   /** A fixed lookup ld.so does itself (the vDSO's entry points), not a relocation. */
   internal: boolean;
+  /** The definition's st_value in `to` (add its load bias for the runtime address). */
+  value?: bigint;
 }
 
 export interface BindProblem {
@@ -692,6 +694,7 @@ function relocateMap(
         relocType: r.r_type,
         relocations: 1,
         internal: false,
+        value: found.sym.st_value,
       };
       result.bindings.push(last);
       lastResolver = ifuncLookup?.(found, name);

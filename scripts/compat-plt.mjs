@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Checks `anatomy plt FILE --json` against the reference tools, file by file:
+//   stubs:   every `ADDR <name@plt>:` label objdump -d gives in .plt, .plt.sec and .plt.got, and ours
+//            (the stub address and symbol of each entry with a stub), as sets;
+//   relocs:  every JUMP_SLOT/GLOB_DAT/IRELATIVE/COPY/absolute-with-symbol line of readelf -D -r (offset,
+//            type), and our entries' (got, relocation);
+//   callers: per stub, the instructions outside the PLT that objdump -d shows calling or jumping to
+//            `<name@plt>`, and our callers of that stub.
+// Usage: node scripts/compat-plt.mjs [--show N] [DIR|FILE...]   (default /usr/bin and the x86 fixtures)
+import { spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
+import { elfFilesIn } from "./lib/elf-files.mjs";
+
+const argv = process.argv.slice(2);
+let show = 5;
+const targets = [];
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === "--show") show = Number(argv[++i]);
+  else targets.push(argv[i]);
+}
+if (targets.length === 0) targets.push("/usr/bin", "test/fixtures/x86_64", "test/fixtures/i386");
+const files = targets.flatMap((t) => (statSync(t).isDirectory() ? elfFilesIn(t) : [t]));
+const anatomy = [process.execPath, new URL("../bin/anatomy.js", import.meta.url).pathname];
+const run = (cmd, args) =>
+  spawnSync(cmd, args, { encoding: "latin1", maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: "C" } });
+const KINDS = /R_(X86_64|386|AARCH64)_(JUMP_SLOT|JMP_SLOT|GLOB_DAT|IRELATIVE|IRELATIV|COPY|64|32|ABS64)\b/;
+
+const counts = { stubs: [0, 0], relocs: [0, 0], callers: [0, 0] };
+const diffs = [];
+let skipped = 0;
+for (const f of files) {
+  const ours = run(anatomy[0], [...anatomy.slice(1), "plt", "--json", f]);
+  if (ours.status !== 0 || !ours.stdout.startsWith("{")) {
+    skipped++; // static, or not a machine plt reads
+    continue;
+  }
+  const model = JSON.parse(ours.stdout);
+  const dis = run("objdump", ["-d", "-w", f]).stdout;
+  // objdump's labels and the branches to them, by section.
+  const labels = new Set();
+  const calls = new Map();
+  let section = "";
+  for (const line of dis.split("\n")) {
+    const sec = /^Disassembly of section (\S+):$/.exec(line);
+    if (sec) section = sec[1];
+    const label = /^([0-9a-f]+) <(.+)@plt>:$/.exec(line);
+    if (label && section.startsWith(".plt")) labels.add(`${BigInt(`0x${label[1]}`)} ${label[2]}`);
+    const call = /^\s*([0-9a-f]+):.*\t(?:[A-Za-z0-9.]+ )*?(call|jmp|j[a-z]+)\s+([0-9a-f]+) <([^>]+)@plt>$/.exec(
+      line,
+    );
+    if (call && !section.startsWith(".plt")) {
+      const key = BigInt(`0x${call[3]}`);
+      calls.set(key, (calls.get(key) ?? 0) + 1);
+    }
+  }
+  const oursStubs = new Set(
+    model.entries
+      .filter((e) => e.stub)
+      .map((e) => `${BigInt(e.stub)} ${e.kind === "IRELATIVE" ? `*ABS*+${e.addend}` : e.symbol}`),
+  );
+  const same = (a, b) => a.size === b.size && [...a].every((x) => b.has(x));
+  const record = (what, ok, detail) => {
+    counts[what][1]++;
+    if (ok) counts[what][0]++;
+    else if (diffs.length < show) diffs.push(`${f}: ${what}: ${detail}`);
+  };
+  record(
+    "stubs",
+    same(labels, oursStubs),
+    `objdump only ${[...labels].filter((x) => !oursStubs.has(x)).slice(0, 3)}; ours only ${[...oursStubs].filter((x) => !labels.has(x)).slice(0, 3)}`,
+  );
+  const relocs = new Set();
+  for (const line of run("readelf", ["-D", "-W", "-r", f]).stdout.split("\n")) {
+    const m = /^([0-9a-f]{8,16})\s+[0-9a-f]+\s+(R_\S+)\s*(\S*)/.exec(line);
+    if (!m || !KINDS.test(m[2])) continue;
+    if (/_(64|32|ABS64)$/.test(m[2]) && !m[3]) continue; // an absolute word without a symbol
+    relocs.add(`${BigInt(`0x${m[1]}`)} ${m[2]}`);
+  }
+  const oursRelocs = new Set(model.entries.map((e) => `${BigInt(e.got)} ${e.relocation}`));
+  record(
+    "relocs",
+    same(relocs, oursRelocs),
+    `readelf only ${[...relocs].filter((x) => !oursRelocs.has(x)).slice(0, 3)}; ours only ${[...oursRelocs].filter((x) => !relocs.has(x)).slice(0, 3)}`,
+  );
+  let callOk = true;
+  let detail = "";
+  for (const e of model.entries) {
+    if (!e.stub) continue;
+    const theirs = calls.get(BigInt(e.stub)) ?? 0;
+    // Only the branches to the stub: calls through the GOT slot (-fno-plt) have no @plt label.
+    const mine = e.callSites.filter((c) => c.via === "stub" && c.kind !== "memory").length;
+    if (mine !== theirs) {
+      callOk = false;
+      detail ||= `${e.symbol}: objdump ${theirs} branches, ours ${mine}`;
+    }
+  }
+  record("callers", callOk, detail);
+}
+for (const [what, [ok, n]] of Object.entries(counts)) console.log(`plt ${what}: ${ok}/${n} files identical`);
+console.log(`(${skipped} files without a PLT to read: static, or another machine)`);
+for (const d of diffs) console.log(d);
+process.exitCode = Object.values(counts).every(([ok, n]) => ok === n) ? 0 : 1;

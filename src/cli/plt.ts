@@ -1,0 +1,178 @@
+import { EM_386, EM_X86_64, SHF_EXECINSTR } from "../elf/constants.js";
+import { ElfFile } from "../elf/file.js";
+import { bindGraph } from "../link/binding.js";
+import { LinkSession } from "../link/index.js";
+import { pltSupported, pltTrail } from "../link/plt.js";
+import { type PltReport, type PltRow, pltModel, renderPlt } from "../render/plt.js";
+import type { CommandIO } from "./io.js";
+import { DEFAULT_EXEC, entryLayout, envMap, execStart } from "./layout.js";
+import { nodeLinkFs } from "./link-fs.js";
+import { problemLine, reportProblem } from "./problem.js";
+
+const USAGE = `Usage: anatomy plt [OPTIONS] FILE | PID
+  Each imported function and data pointer of FILE: the instructions that call it, the PLT stub, the GOT
+  slot it jumps through and what the slot holds on disk, the dynamic relocation on the slot (JUMP_SLOT,
+  GLOB_DAT, IRELATIVE, COPY), the library and address ld.so binds it to on this machine (ASLR off), when
+  (lazily at the first call, or at start-up with BIND_NOW) and whether the slot is read-only after
+  start-up (full RELRO) or stays writable (partial RELRO). Nothing is run.
+  For a PID: the GOT slots read from the running process (/proc/PID/mem), bound or still unresolved.
+  --callers   list each call site under its entry
+  --json      the model as JSON
+`;
+
+/** Where an address falls, as objdump names code: `.text+0x1a`. */
+function sectionPlace(file: ElfFile, addr: bigint): string {
+  for (const sh of file.sectionHeaders)
+    if (sh.sh_addr !== 0n && addr >= sh.sh_addr && addr < sh.sh_addr + sh.sh_size)
+      return `${file.sectionName(sh) ?? "?"}+0x${(addr - sh.sh_addr).toString(16)}`;
+  return "?";
+}
+
+/** The call sites of every stub and GOT slot, from the executable sections but the PLT's own. */
+async function callSites(file: ElfFile, rows: PltRow[]): Promise<void> {
+  const machine = file.header.e_machine;
+  if (machine !== EM_X86_64 && machine !== EM_386) return;
+  const byTarget = new Map<bigint, PltRow>();
+  for (const r of rows) {
+    if (r.stub) byTarget.set(r.stub.address, r);
+    byTarget.set(r.got, r);
+  }
+  const { x86References } = await import("../disasm/x86-refs.js");
+  for (const sh of file.sectionHeaders) {
+    const name = file.sectionName(sh) ?? "";
+    if ((sh.sh_flags & SHF_EXECINSTR) === 0n || name.startsWith(".plt") || sh.sh_size === 0n) continue;
+    const refs = await x86References(file.sectionData(sh), sh.sh_addr, file.is64 ? 64 : 32, (to) =>
+      byTarget.has(to),
+    );
+    for (const ref of refs) {
+      const row = byTarget.get(ref.to)!;
+      row.callers.push({
+        from: ref.from,
+        kind: ref.kind,
+        via: row.stub?.address === ref.to ? "stub" : "slot",
+        where: sectionPlace(file, ref.from),
+      });
+    }
+  }
+}
+
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  let json = false;
+  let showCallers = false;
+  let target: string | undefined;
+  for (const a of args) {
+    if (a === "--json") json = true;
+    else if (a === "--callers") showCallers = true;
+    else if (a === "--help" || a === "-h") {
+      io.stdout.write(USAGE);
+      return 0;
+    } else if (a.startsWith("-")) {
+      io.stderr.write(`anatomy plt: unknown option ${a}\nTry 'anatomy plt --help' for the options.\n`);
+      return 1;
+    } else if (target === undefined) target = a;
+    else {
+      io.stderr.write("anatomy plt: one FILE or PID at a time\n");
+      return 1;
+    }
+  }
+  if (target === undefined) {
+    io.stderr.write(USAGE);
+    return 1;
+  }
+  if (/^\d+$/.test(target)) {
+    const { livePlt } = await import("./plt-live.js");
+    return livePlt(Number(target), io, json, showCallers);
+  }
+  const file = target;
+  let elf: ElfFile;
+  try {
+    elf = ElfFile.open(io.openFile(file));
+  } catch (e) {
+    reportProblem(io, file, e);
+    return 1;
+  }
+  try {
+    const report = await fileReport(file, elf, io);
+    if (typeof report === "number") return report;
+    if (json) io.stdout.write(`${JSON.stringify(pltModel(report), null, 2)}\n`);
+    else renderPlt(report, io.stdout, showCallers);
+    for (const p of report.trail.problems) io.stderr.write(problemLine(file, p));
+    return report.trail.problems.length ? 1 : 0;
+  } catch (e) {
+    reportProblem(io, file, e);
+    return 1;
+  }
+}
+
+/** The trail of FILE with what ld.so would bind each slot to here, and the call sites. */
+export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Promise<PltReport | number> {
+  if (!pltSupported(elf.header.e_machine)) {
+    io.stderr.write(
+      problemLine(file, `machine ${elf.header.e_machine}: only x86-64, i386 and AArch64 PLTs are read`),
+    );
+    return 1;
+  }
+  const trail = pltTrail(elf);
+  if (trail.entries.length === 0 && !elf.programHeaders.some((p) => p.p_type === 2 /* PT_DYNAMIC */)) {
+    io.stdout.write(`${file}: statically linked: no PLT and no GOT slot for ld.so to fill\n`);
+    return 0;
+  }
+  const env = { LD_LIBRARY_PATH: io.env.LD_LIBRARY_PATH, LD_PRELOAD: io.env.LD_PRELOAD };
+  const fs = nodeLinkFs();
+  const graph = new LinkSession({ fs, env, mode: "exec" }).link(file);
+  const bound = new Map<string, { to: string; value: bigint | undefined }>();
+  if (!graph.fatal) {
+    for (const b of bindGraph(graph, fs, { run: true }).bindings) {
+      if (b.from !== file || b.internal) continue;
+      const key = `${b.symbol}@${b.version ?? ""}`;
+      if (!bound.has(key)) bound.set(key, { to: b.to, value: b.value });
+    }
+  }
+  // Load biases at the entry point with ASLR off, as `anatomy layout` predicts them.
+  const biases = new Map<string, bigint>();
+  let loadBias: bigint | undefined;
+  const start = execStart(file, { ...io, stderr: { write: () => {} } }, DEFAULT_EXEC);
+  if (typeof start !== "number") {
+    loadBias = start.layout.loadBias;
+    if (start.interp) {
+      try {
+        const entry = entryLayout(start.layout, start.exe, start.interp, file, {
+          root: "",
+          env: envMap(start.envp),
+          mode: "exec",
+          profile: start.opts.profile,
+          legacy: false,
+          io,
+        });
+        for (const o of entry.objects) {
+          biases.set(o.path, o.bias);
+          biases.set(o.name, o.bias);
+        }
+      } catch {
+        // ld.so would stop (a library missing): no runtime addresses, the rest stands
+      }
+    }
+  }
+  const realOf = (p: string): string => {
+    try {
+      return fs.realpath(p) ?? p;
+    } catch {
+      return p;
+    }
+  };
+  const rows: PltRow[] = trail.entries.map((e) => {
+    const b = e.symbol ? bound.get(`${e.symbol}@${e.version ?? ""}`) : undefined;
+    const bias = b ? (biases.get(b.to) ?? biases.get(realOf(b.to))) : undefined;
+    const row: PltRow = {
+      ...e,
+      library: b?.to,
+      value: b?.value,
+      target: b?.value !== undefined && bias !== undefined ? bias + b.value : undefined,
+      callers: [],
+    };
+    if (e.kind === "IRELATIVE" && loadBias !== undefined) row.target = undefined;
+    return row;
+  });
+  await callSites(elf, rows);
+  return { file, trail, rows, loadBias };
+}
