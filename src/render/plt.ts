@@ -138,7 +138,9 @@ export function renderPlt(r: PltReport, out: Output, showCallers: boolean): void
     lines.push(fmt(rows[i]!));
     if (showCallers)
       for (const c of e.callers)
-        lines.push(`    ${c.kind === "memory" ? "reads" : c.kind} at ${hex(c.from)} (${c.where})`);
+        lines.push(
+          `    ${c.kind === "memory" ? "reads the slot" : `${c.kind} ${c.via === "stub" ? "to the stub" : "through the slot"}`} at ${hex(c.from)} (${c.where})`,
+        );
   });
   out.write(`${lines.join("\n")}\n`);
 }

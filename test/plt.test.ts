@@ -1,0 +1,154 @@
+// anatomy plt on a program built here (gcc), lazily bound and with -z now, and live: the GOT slot of
+// puts read from the stopped process before and after its first call, checked against gdb reading the
+// same slot and against the address FILE mode predicts (ASLR off).
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { run } from "../src/cli/plt.js";
+import { runCli } from "./helpers/run-cli.js";
+
+const have = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+const usable = process.arch === "x64" && have("gcc") && have("setarch");
+const opts = { skip: usable ? false : "x86-64 with gcc and setarch needed" };
+const dir = mkdtempSync(join(tmpdir(), "anatomy-plt-"));
+const source = join(dir, "waits.c");
+writeFileSync(
+  source,
+  `#include <stdio.h>
+#include <unistd.h>
+static void wait_line(void) { char c; while (read(0, &c, 1) == 1 && c != '\\n') {} }
+int main(void) {
+  wait_line();           /* stopped here: puts not called yet */
+  puts("called");
+  fflush(stdout);
+  wait_line();           /* and here: puts bound */
+  return 0;
+}
+`,
+);
+function build(name: string, flags: string[]): string {
+  const out = join(dir, name);
+  const r = spawnSync("gcc", ["-O1", "-o", out, source, ...flags], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return out;
+}
+
+type Entry = Record<string, unknown> & { symbol: string | null; callers: string[] };
+async function model(args: string[]) {
+  const r = await runCli(run, ["--json", ...args]);
+  assert.equal(r.status, 0, r.err);
+  return JSON.parse(r.out) as { bindNow: boolean; relro: string; loadBias: string; entries: Entry[] };
+}
+const puts = (m: { entries: Entry[] }) => m.entries.find((e) => e.symbol === "puts")!;
+
+test(
+  "a lazily bound PIE: puts through .plt, its slot in .got.plt, lazy, writable, bound to libc",
+  opts,
+  async () => {
+    const prog = build("lazy", ["-Wl,-z,lazy", "-Wl,-z,relro"]);
+    const m = await model([prog]);
+    assert.equal(m.bindNow, false);
+    assert.equal(m.relro, "partial");
+    const e = puts(m);
+    assert.equal(e.kind, "JUMP_SLOT");
+    assert.equal(e.relocation, "R_X86_64_JUMP_SLOT");
+    assert.equal(e.section, ".plt");
+    assert.equal(e.gotSection, ".got.plt");
+    assert.equal(e.lazy, true);
+    assert.equal(e.relro, false);
+    assert.equal(e.version, "GLIBC_2.2.5");
+    // On disk the slot points back into the stub, at the push of its relocation index (stub + 6).
+    assert.equal(BigInt(e.onDisk as string), BigInt(e.stub as string) + 6n);
+    assert.equal(e.lazyEntry, e.onDisk);
+    assert.match(e.library as string, /\/libc\.so\.6$/);
+    assert.equal(e.callers.length, 1);
+    // The text view says so in words.
+    const text = (await runCli(run, ["--callers", prog])).out;
+    assert.match(text, /lazy binding: each PLT slot is filled at its function's first call/);
+    assert.match(text, /partial RELRO: .got is read-only after start-up, .got.plt stays writable/);
+    assert.match(text, /\n {4}call to the stub at 0x[0-9a-f]+ \(\.text\+0x[0-9a-f]+\)\n/);
+  },
+);
+
+test("-z now: puts bound at start-up, its slot read-only after it (full RELRO)", opts, async () => {
+  const m = await model([build("now", ["-Wl,-z,now", "-Wl,-z,relro"])]);
+  assert.equal(m.bindNow, true);
+  assert.equal(m.relro, "full");
+  const e = puts(m);
+  assert.equal(e.lazy, false);
+  assert.equal(e.relro, true);
+});
+
+async function untilOutput(child: ChildProcess, text: string): Promise<void> {
+  let seen = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes(text)) resolve();
+    });
+    child.on("exit", () => reject(new Error(`exited before printing ${text}`)));
+  });
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test(
+  "plt PID: the slot of puts unresolved before the first call, then bound where FILE mode predicted",
+  opts,
+  async () => {
+    const prog = build("live", ["-Wl,-z,lazy"]);
+    const predicted = puts(await model([prog]));
+    const child = spawn("setarch", ["-R", prog], {
+      stdio: ["pipe", "pipe", "ignore"],
+      env: { PATH: process.env.PATH },
+    });
+    try {
+      await sleep(300);
+      const before = await model([String(child.pid!)]);
+      // setarch execs the program: the PID is the program's.
+      const b = puts(before);
+      assert.equal(b.resolved, false);
+      assert.equal(BigInt(b.live as string), BigInt(before.loadBias) + BigInt(predicted.onDisk as string));
+      child.stdin!.write("\n");
+      await untilOutput(child, "called");
+      const after = puts(await model([String(child.pid!)]));
+      assert.equal(after.resolved, true);
+      assert.equal(after.live, predicted.target, "bound where FILE mode predicted it (ASLR off)");
+      assert.match(after.library as string, /^libc\.so\.6 puts$/);
+      if (have("gdb")) {
+        const slot = `0x${(BigInt(before.loadBias) + BigInt(b.got as string)).toString(16)}`;
+        const g = spawnSync("gdb", ["-nx", "-batch", "-p", String(child.pid), "-ex", `x/gx ${slot}`], {
+          encoding: "utf8",
+        });
+        const m = /:\s+(0x[0-9a-f]+)/.exec(g.stdout);
+        if (m) assert.equal(BigInt(m[1]!), BigInt(after.live as string), "gdb reads the same slot");
+      }
+    } finally {
+      child.kill("SIGKILL");
+    }
+  },
+);
+
+test("plt PID of a process that does not exist: one plain line", async () => {
+  const r = await runCli(run, ["999999999"]);
+  assert.equal(r.status, 1);
+  assert.equal(r.err, "anatomy: process 999999999: no such process\n");
+});
+
+test("plt on i386 and on a truncated file", async () => {
+  const i386 = JSON.parse((await runCli(run, ["--json", "test/fixtures/i386/pie"])).out);
+  const slots = i386.entries.filter((e: Entry) => e.kind === "JUMP_SLOT");
+  assert.ok(slots.length > 0);
+  for (const e of slots) {
+    assert.equal(e.section, ".plt");
+    assert.equal(BigInt(e.onDisk), BigInt(e.stub) + 6n, `${e.symbol}: back to its push`);
+  }
+  const cut = join(dir, "cut");
+  writeFileSync(cut, readFileSync("/usr/bin/ls").subarray(0, 3000));
+  const r = await runCli(run, [cut]);
+  assert.equal(r.status, 1);
+  assert.match(r.err, /^anatomy: .*cut: /);
+  assert.doesNotMatch(r.err, /Error|\n\s+at /);
+});
