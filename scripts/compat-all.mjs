@@ -13,6 +13,7 @@ const steps = [
   ["pmap against procps pmap on this machine's processes", ["scripts/compat-pmap.mjs"]],
   ["layout against the real maps under gdb (exec stage)", ["scripts/compat-layout.mjs"]],
   ["layout against the real maps under gdb (entry stage)", ["scripts/compat-layout.mjs", "--stage", "entry"]],
+  ["plt against objdump's @plt labels and branches, and readelf -D -r", ["scripts/compat-plt.mjs"]],
   ["readelf, nm and size on truncated files against GNU binutils", ["scripts/compat-truncated.mjs"]],
   ["layout --aslr against 300 real runs of cat", ["scripts/check-aslr.mjs", "--bin", "node bin/anatomy.js"]],
   [

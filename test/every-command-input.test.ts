@@ -35,6 +35,7 @@ const COMMANDS: string[][] = [
   ["bind"],
   ["bundle", "--dry-run"],
   ["addr", "{}", "0x1000"],
+  ["plt"],
 ];
 const DROP_IN = new Set(["readelf", "nm", "size", "ldd"]);
 

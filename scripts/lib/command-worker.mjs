@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parentPort } from "node:worker_threads";
 import { loadCommands } from "./in-process.mjs";
 
-export const PATH_COMMANDS = ["layout", "check", "addr", "deps", "ldd", "bind", "bundle"];
+export const PATH_COMMANDS = ["layout", "check", "addr", "deps", "ldd", "bind", "bundle", "plt"];
 const cmds = await loadCommands(["readelf", "nm", "size", ...PATH_COMMANDS]);
 const scratch = mkdtempSync(join(tmpdir(), "anatomy-fuzz-"));
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));

@@ -35,6 +35,7 @@ export const VIEWS = [
   ["bind", "--ld-debug"],
   ["bundle", "{}", "--dry-run"],
   ["addr", "{}", "0x0", "0x1000", "0x555555555159", "0x401000"],
+  ["plt", "--json", "--callers"],
 ];
 
 // ---- seeded PRNG (mulberry32): small, fast and the same everywhere
