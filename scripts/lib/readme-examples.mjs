@@ -50,6 +50,13 @@ export const EXAMPLES = [
     needsProcess: true,
     commands: ({ pid, libcText }) => [`anatomy addr ${pid} 0x${(libcText + 0x1000n).toString(16)}`],
   },
+  {
+    name: "plt",
+    commands: () => [
+      "anatomy plt /usr/bin/true | head -5",
+      "anatomy plt --callers /usr/bin/true | grep -A2 '^abort@'",
+    ],
+  },
   { name: "addr-file", commands: () => ["anatomy addr /usr/bin/ls 0x55555555a1d0 0x1a000"] },
   {
     name: "problems",
