@@ -1,7 +1,24 @@
 // The `objdump -d` / `-D` listing of one ELF file: section headers, symbol labels, the address and raw
 // byte columns, zero runs, and `<sym+off>` names; the instruction text comes from the per-architecture
-// decoder (x86.ts), loaded only when a file is disassembled.
-import type { ElfFile } from "../elf/index.js";
+// decoder (x86.ts), loaded only when a file is disassembled. The caller prints objdump's
+// `FILE:     file format ...` header; this writes from the first `Disassembly of section` on, one
+// section at a time, so a 100 MB .text never sits in memory as text.
+import {
+  type ElfFile,
+  EM_386,
+  EM_X86_64,
+  type SectionHeader,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHT_NOBITS,
+  SHT_NULL,
+  SHT_REL,
+  SHT_RELA,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+} from "../elf/index.js";
+import { type DisasmSymbol, disasmSymbols, SymbolIndex, slotNames, withOffset } from "./symbols.js";
+import type { X86Disassembler } from "./x86.js";
 
 export interface DisassembleOptions {
   all: boolean;
@@ -20,16 +37,198 @@ export interface DisassembleOptions {
   demangle?: (name: string) => string;
 }
 
+interface Writer {
+  write(s: string): void;
+}
+
+/** Raw bytes objdump shows per line for x86 (bfd's x86 disassembler asks for 7). */
+const BYTES_PER_LINE = 7;
+/** A run of at least this many zero bytes prints as `...` (fewer at the end of a symbol or section). */
+const SKIP_ZEROES = 8;
+const SKIP_ZEROES_AT_END = 3;
+const FLUSH_AT = 1 << 16;
+
 export async function disassemble(
   file: ElfFile,
   fileName: string,
   opts: DisassembleOptions,
-  out: { write(s: string): void },
-  err: { write(s: string): void },
+  out: Writer,
+  err: Writer,
 ): Promise<number> {
-  void file;
-  void opts;
-  void out;
-  err.write(`objdump: ${fileName}: disassembly is not implemented yet\n`);
-  return 1;
+  const machine = file.header.e_machine;
+  if (machine !== EM_X86_64 && machine !== EM_386) {
+    err.write(`objdump: can't disassemble for architecture UNKNOWN!\n\n`);
+    void fileName;
+    return 1;
+  }
+  const { x86Disassembler } = await import("./x86.js");
+  const decoder = await x86Disassembler({
+    bits: machine === EM_X86_64 ? 64 : 32,
+    syntax: opts.syntax,
+    suffix: opts.suffix,
+    showAddresses: opts.showAddresses,
+  });
+  try {
+    const symbols = disasmSymbols(file, opts.demangle);
+    const index = new SymbolIndex(symbols, slotNames(file, opts.demangle));
+    let status = 0;
+    const wanted = selectSections(file, opts);
+    for (const sh of wanted) {
+      if (!sectionInRange(sh, opts)) continue;
+      status |= listSection(file, sh, index, decoder, opts, out, err);
+    }
+    return status;
+  } finally {
+    decoder.free();
+  }
+}
+
+function selectSections(file: ElfFile, opts: DisassembleOptions): SectionHeader[] {
+  const sections = file.sectionHeaders;
+  const symtabStrings = new Set(sections.filter((s) => s.sh_type === SHT_SYMTAB).map((s) => s.sh_link));
+  const out: SectionHeader[] = [];
+  for (const sh of sections) {
+    if (sh.sh_type === SHT_NULL || sh.sh_type === SHT_NOBITS || sh.sh_size === 0n) continue;
+    const name = file.sectionName(sh) ?? "";
+    if (opts.sections.length > 0 && !opts.sections.includes(name)) continue;
+    if (!opts.all) {
+      if ((sh.sh_flags & SHF_EXECINSTR) === 0n) continue;
+    } else {
+      // Sections bfd keeps to itself: the symbol table and its strings, the section names, and the
+      // relocations of a relocatable file's sections.
+      if (sh.sh_type === SHT_SYMTAB) continue;
+      if (sh.sh_type === SHT_STRTAB && (sh.index === file.shstrndx || symtabStrings.has(sh.index))) continue;
+      if ((sh.sh_type === SHT_RELA || sh.sh_type === SHT_REL) && (sh.sh_flags & SHF_ALLOC) === 0n) continue;
+    }
+    out.push(sh);
+  }
+  return out;
+}
+
+function sectionInRange(sh: SectionHeader, opts: DisassembleOptions): boolean {
+  const end = sh.sh_addr + sh.sh_size;
+  if (opts.start !== undefined && end <= opts.start) return false;
+  if (opts.stop !== undefined && sh.sh_addr >= opts.stop) return false;
+  return true;
+}
+
+const hex = (v: bigint): string => v.toString(16);
+
+/** The width of the address column: the section's end address without the leading zero nibbles, kept in fours. */
+function addressWidth(end: bigint): number {
+  const digits = end.toString(16).padStart(16, "0");
+  let zeros = 0;
+  while (zeros < digits.length && digits[zeros] === "0") zeros++;
+  const skip = zeros > 0 ? (zeros - 1) & ~3 : 0;
+  return 16 - skip;
+}
+
+function listSection(
+  file: ElfFile,
+  sh: SectionHeader,
+  index: SymbolIndex,
+  decoder: X86Disassembler,
+  opts: DisassembleOptions,
+  out: Writer,
+  err: Writer,
+): number {
+  let data: Uint8Array;
+  const name = file.sectionName(sh) ?? "";
+  try {
+    data = file.sectionData(sh);
+  } catch (e) {
+    err.write(`objdump: error: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const start = sh.sh_addr;
+  const end = start + BigInt(data.length);
+  const labelDigits = file.is64 ? 16 : 8;
+  const width = addressWidth(end);
+  const labels = index.sorted.filter((s) => s.section === sh.index && s.address >= start && s.address < end);
+  // One label per address: the preferred symbol (sorted first among ties).
+  const stops: DisasmSymbol[] = [];
+  for (const s of labels)
+    if (stops.length === 0 || (stops[stops.length - 1] as DisasmSymbol).address !== s.address) stops.push(s);
+
+  let from = 0;
+  let to = data.length;
+  if (opts.start !== undefined && opts.start > start) from = Number(opts.start - start);
+  if (opts.stop !== undefined && opts.stop < end) to = Number(opts.stop - start);
+  if (opts.symbol !== undefined) {
+    const sym = stops.find((s) => s.name === opts.symbol);
+    if (!sym) return 0;
+    from = Number(sym.address - start);
+    const next = stops.find((s) => s.address > sym.address);
+    to = next ? Number(next.address - start) : data.length;
+  }
+
+  let buf = `\nDisassembly of section ${name}:\n`;
+  const flush = () => {
+    out.write(buf);
+    buf = "";
+  };
+  const symbolize = (address: bigint): string => index.describe(address, sh.index);
+  let next = 0;
+  while (next < stops.length && (stops[next] as DisasmSymbol).address - start <= BigInt(from)) next++;
+  // The first label: the symbol at or before the start in this section, else the next one, else the section.
+  {
+    const at = start + BigInt(from);
+    const before = next > 0 ? (stops[next - 1] as DisasmSymbol) : undefined;
+    const sym = before ?? stops[next];
+    const label = sym ? withOffset(sym.name, at - sym.address) : name;
+    buf += opts.showAddresses ? `\n${hex(at).padStart(labelDigits, "0")} <${label}>:\n` : `\n<${label}>:\n`;
+  }
+  let pos = from;
+  while (pos < to) {
+    const stopAt =
+      next < stops.length ? Math.min(to, Number((stops[next] as DisasmSymbol).address - start)) : to;
+    if (pos >= stopAt && next < stops.length) {
+      const sym = stops[next] as DisasmSymbol;
+      const a = start + BigInt(pos);
+      const label = withOffset(sym.name, a - sym.address);
+      buf += opts.showAddresses ? `\n${hex(a).padStart(labelDigits, "0")} <${label}>:\n` : `\n<${label}>:\n`;
+      next++;
+      continue;
+    }
+    const address = start + BigInt(pos);
+    if (!opts.zeros && data[pos] === 0) {
+      let z = pos;
+      while (z < stopAt && data[z] === 0) z++;
+      const run = z - pos;
+      // Observed: a run of 8 or more is skipped in whole words (the rest prints as instructions), and
+      // a run of 1 or 2 that reaches the next symbol or the section end is skipped as well.
+      if (run >= SKIP_ZEROES || (z === stopAt && run < SKIP_ZEROES_AT_END)) {
+        buf += "\t...\n";
+        pos = z === stopAt ? z : pos + (run & ~3);
+        continue;
+      }
+    }
+    const insn = decoder.decode(data, pos, address, symbolize, to);
+    const length = Math.min(insn.length, to - pos);
+    const addrText = opts.showAddresses ? `${hex(address).padStart(width, " ")}:\t` : "\t";
+    if (!opts.showRaw) {
+      buf += `${addrText}${insn.text}\n`;
+    } else {
+      const perLine = opts.wide ? length : BYTES_PER_LINE;
+      let bytes = "";
+      for (let i = 0; i < Math.min(perLine, length); i++) bytes += `${byteHex(data[pos + i] as number)} `;
+      buf += `${addrText}${bytes.padEnd(BYTES_PER_LINE * 3)}\t${insn.text}\n`;
+      for (let line = perLine; line < length; line += perLine) {
+        let more = "";
+        for (let i = line; i < Math.min(line + perLine, length); i++)
+          more += `${byteHex(data[pos + i] as number)} `;
+        const a = address + BigInt(line);
+        buf += opts.showAddresses ? `${hex(a).padStart(width, " ")}:\t${more}\n` : `\t${more}\n`;
+      }
+    }
+    pos += length;
+    if (buf.length >= FLUSH_AT) flush();
+  }
+  flush();
+  return 0;
+}
+
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+function byteHex(b: number): string {
+  return HEX_BYTE[b] as string;
 }

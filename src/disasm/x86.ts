@@ -23,6 +23,8 @@ export interface X86Options {
   bits: 32 | 64;
   syntax: "att" | "intel";
   suffix: boolean;
+  /** --no-addresses: branch targets and RIP-relative comments show only the `<sym>`. */
+  showAddresses?: boolean;
 }
 
 export interface DecodedInstruction {
@@ -85,13 +87,22 @@ export class X86Disassembler {
   }
 
   /** Decodes the instruction at `bytes[offset]`, which sits at `address`. */
-  decode(bytes: Uint8Array, offset: number, address: bigint, symbolize: Symbolizer): DecodedInstruction {
+  decode(
+    bytes: Uint8Array,
+    offset: number,
+    address: bigint,
+    symbolize: Symbolizer,
+    limit = bytes.length,
+  ): DecodedInstruction {
     const iced = this.iced;
+    // A new window when the offset leaves this one, or when an instruction could reach past its end.
     const moved =
-      offset < this.windowStart || (offset + 15 > this.windowEnd && this.windowEnd < bytes.length);
+      offset < this.windowStart ||
+      (offset + 15 > this.windowEnd && this.windowEnd < limit) ||
+      this.windowEnd > limit;
     if (this.windowBytes !== bytes || moved) {
       this.decoder?.free();
-      const end = Math.min(bytes.length, offset + 0x10000);
+      const end = Math.min(limit, offset + 0x10000);
       this.decoder = new iced.Decoder(
         this.options.bits,
         bytes.subarray(offset, end),
@@ -106,8 +117,18 @@ export class X86Disassembler {
     decoder.ip = address;
     const ins = this.instr;
     decoder.decodeOut(ins);
-    if (ins.isInvalid) return { length: 1, text: "(bad)" };
+    if (ins.isInvalid) {
+      // An instruction cut off by the end of the section prints as its first byte.
+      if (decoder.lastError === iced.DecoderError.NoMoreBytes)
+        return { length: 1, text: `.byte 0x${(bytes[offset] as number).toString(16)}` };
+      return { length: 1, text: "(bad)" };
+    }
     return { length: ins.length, text: this.formatAtt(ins, bytes, offset, symbolize) };
+  }
+
+  private addressText(address: bigint, symbolize: Symbolizer): string {
+    if (this.options.showAddresses === false) return symbolize(address).trimStart();
+    return `${hex(address)}${symbolize(address)}`;
   }
 
   private codeName(code: number): string {
@@ -124,11 +145,15 @@ export class X86Disassembler {
     const ops: string[] = [];
     let comment = "";
     let hasMemory = false;
+    // An operand a segment override applies to (not the fixed %es:(%rdi) of string instructions).
+    let segmentable = false;
     for (let i = count - 1; i >= 0; i--) {
       const kind = ins.opKind(i);
       switch (kind) {
         case K.Register:
-          ops.push(`%${this.reg(ins.opRegister(i))}`);
+          // The port in in/out/ins/outs is written (%dx).
+          if (ins.opRegister(i) === iced.Register.DX && PORT_IO.test(code)) ops.push("(%dx)");
+          else ops.push(`%${this.reg(ins.opRegister(i))}`);
           break;
         case K.NearBranch16:
         case K.NearBranch32:
@@ -139,13 +164,14 @@ export class X86Disassembler {
               : kind === K.NearBranch32
                 ? BigInt(ins.nearBranch32)
                 : BigInt(ins.nearBranch16);
-          ops.push(`${hex(target & this.addrMask)}${symbolize(target & this.addrMask)}`);
+          ops.push(this.addressText(target & this.addrMask, symbolize));
           break;
         }
         case K.FarBranch16:
         case K.FarBranch32:
-          ops.push(`$0x${hex(BigInt(kind === K.FarBranch16 ? ins.farBranch16 : ins.farBranch32))}`);
+          // objdump: `ljmp $selector,$offset`.
           ops.push(`$0x${hex(BigInt(ins.farBranchSelector))}`);
+          ops.push(`$0x${hex(BigInt(kind === K.FarBranch16 ? ins.farBranch16 : ins.farBranch32))}`);
           break;
         case K.Immediate8:
         case K.Immediate8_2nd:
@@ -162,12 +188,14 @@ export class X86Disassembler {
         case K.MemorySegESI:
         case K.MemorySegRSI:
           hasMemory = true;
+          segmentable = true;
           ops.push(`%${this.reg(ins.memorySegment)}:(%${STRING_SOURCE[kind - K.MemorySegSI]})`);
           break;
         case K.MemorySegDI:
         case K.MemorySegEDI:
         case K.MemorySegRDI:
           hasMemory = true;
+          segmentable = true;
           ops.push(`%${this.reg(ins.memorySegment)}:(%${STRING_DEST[kind - K.MemorySegDI]})`);
           break;
         case K.MemoryESDI:
@@ -178,6 +206,7 @@ export class X86Disassembler {
           break;
         case K.Memory: {
           hasMemory = true;
+          segmentable = true;
           const mem = this.memoryAtt(
             ins,
             ins.memoryIndex === iced.Register.None ? sibByte(bytes, offset, this.options.bits) : undefined,
@@ -199,6 +228,8 @@ export class X86Disassembler {
     )
       ops.shift();
     if (code.startsWith("F")) x87Operands(code, ops);
+    else if (code.startsWith("Xlat_"))
+      ops[0] = `%${this.reg(ins.memorySegment)}:(%${this.reg(ins.memoryBase)})`;
     else if (code === "Nopw") {
       mnemonic = "xchg";
       ops.push("%ax", "%ax");
@@ -217,7 +248,7 @@ export class X86Disassembler {
     } else if (hasMemory) {
       mnemonic = MEMORY_MNEMONIC[mnemonic] ?? mnemonic;
     }
-    const prefixes = this.prefixNames(ins, bytes, offset, hasMemory);
+    const prefixes = this.prefixNames(ins, bytes, offset, segmentable);
     const head = prefixes ? `${prefixes} ${mnemonic}` : mnemonic;
     if (ops.length === 0) return head;
     return `${head.padEnd(6)} ${ops.join(",")}${comment}`;
@@ -228,15 +259,23 @@ export class X86Disassembler {
    * code, `data16` for a 66 that changes nothing, `rex.W` and friends, `lock`, `rep`/`repz`/`repnz`,
    * `bnd`, `notrack`, `addr32`.
    */
-  private prefixNames(ins: Iced.Instruction, bytes: Uint8Array, offset: number, hasMemory: boolean): string {
+  private prefixNames(
+    ins: Iced.Instruction,
+    bytes: Uint8Array,
+    offset: number,
+    segmentable: boolean,
+  ): string {
     const names: string[] = [];
     const end = offset + ins.length;
     let at = offset;
     let rex = -1;
     let opsize = 0;
     let count66 = 0;
-    for (let i = offset; i < end && LEGACY_PREFIX.has(bytes[i] as number); i++)
+    let segments = 0;
+    for (let i = offset; i < end && LEGACY_PREFIX.has(bytes[i] as number); i++) {
       if (bytes[i] === 0x66) count66++;
+      else if (SEGMENT_NAME[bytes[i] as number]) segments++;
+    }
     const R = this.iced.Register;
     const is64 = this.options.bits === 64;
     for (; at < end; at++) {
@@ -269,7 +308,10 @@ export class X86Disassembler {
         default: {
           const seg = SEGMENT_NAME[b] as string;
           const segReg = ins.segmentPrefix;
-          const used = hasMemory && segReg !== R.None && (!is64 || b === 0x64 || b === 0x65);
+          // Only the last segment prefix counts, and only on an operand it can apply to.
+          segments--;
+          const used =
+            segments === 0 && segmentable && segReg !== R.None && (!is64 || b === 0x64 || b === 0x65);
           if (
             b === 0x3e &&
             (ins.flowControl === this.iced.FlowControl.IndirectBranch ||
@@ -353,7 +395,8 @@ export class X86Disassembler {
     const dispText =
       ins.memoryDisplSize > 0 ? signedHex(BigInt.asIntN(this.addressBits(base, index), disp)) : "";
     const b = base !== R.None ? `%${this.reg(base)}` : "";
-    let x = index !== R.None ? `,%${this.reg(index)},${ins.memoryIndexScale}` : "";
+    const bits16 = this.addressBits(base, index) === 16;
+    let x = index !== R.None ? `,%${this.reg(index)}${bits16 ? "" : `,${ins.memoryIndexScale}`}` : "";
     if (index === R.None && base !== R.None && sib !== undefined && (sib & 0x38) === 0x20) {
       // A SIB byte with no index: objdump shows it as %eiz/%riz unless it is the plain (%esp) form.
       const scale = 1 << (sib >> 6);
@@ -410,6 +453,8 @@ function sibByte(bytes: Uint8Array, offset: number, bits: number): number | unde
   if (!addr32 || modrm >> 6 === 3 || (modrm & 7) !== 4) return undefined;
   return bytes[at + 1];
 }
+
+const PORT_IO = /^(In|Out|Ins|Outs)[bwd]?_|^(In|Out|Insb|Insw|Insd|Outsb|Outsw|Outsd)_/;
 
 const ROUNDING = ["", "rn-sae", "rd-sae", "ru-sae", "rz-sae"];
 
