@@ -28,6 +28,7 @@ const commands: Record<string, () => Promise<{ run: CommandRun }>> = {
   check: () => import("./check.js"),
   bundle: () => import("./bundle.js"),
   bind: () => import("./bind.js"),
+  objdump: () => import("./objdump.js"),
   plt: () => import("./plt.js"),
 };
 
@@ -35,6 +36,7 @@ const USAGE = `Usage: anatomy FILE                     overview of an ELF file (
        anatomy readelf OPTIONS FILE...    GNU readelf 2.40 compatible
        anatomy nm OPTIONS FILE...         GNU nm 2.40 compatible
        anatomy size OPTIONS FILE...       GNU size 2.40 compatible
+       anatomy objdump OPTIONS FILE...    GNU objdump 2.40 compatible (headers, symbols, relocations, contents)
        anatomy deps [--list] FILE...      dependency tree, how each library is found
        anatomy ldd FILE...                ldd's output, without running anything
        anatomy pmap [-x|-X|-XX|-d] PID... procps pmap compatible

@@ -1,0 +1,583 @@
+// `anatomy objdump`: GNU objdump 2.40's header, symbol, relocation and contents views, byte for byte.
+// Per file objdump prints, in this order: the file-format line, then -a, -f, -p, -h, -t, -T, -r, -R, -s
+// and -d (found by running objdump with every combination); options are parsed as its getopt_long does.
+import { statSync } from "node:fs";
+import {
+  type ByteSource,
+  describeElfError,
+  ElfFile,
+  ET_DYN,
+  isArchive,
+  isElfError,
+  isElfMagic,
+  latin1,
+  parseArchive,
+} from "../elf/index.js";
+import { bfdSections, bfdSymbols, formatName } from "../render/objdump/bfd-view.js";
+import { printContents } from "../render/objdump/contents.js";
+import { printFileHeader, printPrivateHeaders, printSectionHeaders } from "../render/objdump/headers.js";
+import { printDynamicRelocations, printRelocations } from "../render/objdump/relocations.js";
+import { printSymbolTable } from "../render/objdump/symbols.js";
+import { expandArgs } from "./argfile.js";
+import { nodeDecompressors } from "./decompressors.js";
+import { loadDemangler } from "./demangle.js";
+import type { CommandIO } from "./io.js";
+
+declare const ANATOMY_VERSION: string | undefined;
+
+/** Our usage: only the options that work (objdump's own lists many more). */
+const USAGE = `Usage: objdump <option(s)> <file(s)>
+ Display information from object <file(s)>.
+ At least one of the following switches must be given:
+  -a, --archive-headers    Display archive header information
+  -f, --file-headers       Display the contents of the overall file header
+  -p, --private-headers    Display object format specific file header contents
+  -h, --[section-]headers  Display the contents of the section headers
+  -x, --all-headers        Display the contents of all headers
+  -s, --full-contents      Display the full contents of all sections requested
+  -t, --syms               Display the contents of the symbol table(s)
+  -T, --dynamic-syms       Display the contents of the dynamic symbol table
+  -r, --reloc              Display the relocation entries in the file
+  -R, --dynamic-reloc      Display the dynamic relocation entries in the file
+  @<file>                  Read options from <file>
+  -v, --version            Display this program's version number
+  -H, --help               Display this information
+
+ The following switches are optional:
+  -j, --section=NAME             Only display information for section NAME
+  -C, --demangle[=STYLE]         Decode mangled/processed symbol names
+  -w, --wide                     Format output for more than 80 columns
+      --start-address=ADDR       Only process data whose address is >= ADDR
+      --stop-address=ADDR        Only process data whose address is < ADDR
+`;
+
+type ArgKind = "none" | "required" | "optional";
+
+/** objdump 2.40's long options in its table's order (getopt lists ambiguous matches in this order). */
+const LONG_OPTIONS: [string, ArgKind, string][] = [
+  ["adjust-vma", "required", "adjust-vma"],
+  ["all-headers", "none", "x"],
+  ["architecture", "required", "m"],
+  ["archive-headers", "none", "a"],
+  ["ctf", "optional", "ctf"],
+  ["ctf-parent", "required", "ctf-parent"],
+  ["debugging", "none", "g"],
+  ["debugging-tags", "none", "e"],
+  ["demangle", "optional", "C"],
+  ["disassemble", "optional", "d"],
+  ["disassemble-all", "none", "D"],
+  ["disassemble-zeroes", "none", "z"],
+  ["disassembler-options", "required", "M"],
+  ["dwarf", "optional", "W"],
+  ["dwarf-check", "none", "dwarf-check"],
+  ["dwarf-depth", "required", "dwarf-depth"],
+  ["dwarf-start", "required", "dwarf-start"],
+  ["dynamic-reloc", "none", "R"],
+  ["dynamic-syms", "none", "T"],
+  ["endian", "required", "endian"],
+  ["file-headers", "none", "f"],
+  ["file-offsets", "none", "F"],
+  ["file-start-context", "none", "file-start-context"],
+  ["full-contents", "none", "s"],
+  ["headers", "none", "h"],
+  ["help", "none", "H"],
+  ["include", "required", "I"],
+  ["info", "none", "i"],
+  ["inlines", "none", "inlines"],
+  ["insn-width", "required", "insn-width"],
+  ["line-numbers", "none", "l"],
+  ["no-addresses", "none", "no-addresses"],
+  ["no-recurse-limit", "none", "no-recurse-limit"],
+  ["no-recursion-limit", "none", "no-recurse-limit"],
+  ["no-show-raw-insn", "none", "no-show-raw-insn"],
+  ["prefix", "required", "prefix"],
+  ["prefix-addresses", "none", "prefix-addresses"],
+  ["prefix-strip", "required", "prefix-strip"],
+  ["private", "required", "P"],
+  ["private-headers", "none", "p"],
+  ["process-links", "none", "L"],
+  ["recurse-limit", "none", "recurse-limit"],
+  ["reloc", "none", "r"],
+  ["section", "required", "j"],
+  ["section-headers", "none", "h"],
+  ["sframe", "optional", "sframe"],
+  ["show-all-symbols", "none", "show-all-symbols"],
+  ["show-raw-insn", "none", "show-raw-insn"],
+  ["source", "none", "S"],
+  ["source-comment", "optional", "source-comment"],
+  ["special-syms", "none", "special-syms"],
+  ["stabs", "none", "G"],
+  ["start-address", "required", "start-address"],
+  ["stop-address", "required", "stop-address"],
+  ["syms", "none", "t"],
+  ["target", "required", "b"],
+  ["unicode", "required", "U"],
+  ["version", "none", "v"],
+  ["visualize-jumps", "optional", "visualize-jumps"],
+  ["wide", "none", "w"],
+  ["disassembler-color", "required", "disassembler-color"],
+];
+
+/** objdump's short options: those that take an argument, and those that do not (W takes an optional one). */
+const SHORT_WITH_ARG = new Set("bmMjIPEU".split(""));
+const SHORT_NO_ARG = new Set("aCdDeFfgGHhilLprRsStTvVwxz".split(""));
+
+/** Options objdump has that anatomy does not implement yet: refused with one line, never ignored. */
+const UNSUPPORTED = new Set([
+  "adjust-vma",
+  "m",
+  "b",
+  "ctf",
+  "ctf-parent",
+  "g",
+  "e",
+  "W",
+  "dwarf-check",
+  "dwarf-depth",
+  "dwarf-start",
+  "endian",
+  "E",
+  "F",
+  "file-start-context",
+  "I",
+  "i",
+  "inlines",
+  "l",
+  "prefix",
+  "prefix-strip",
+  "P",
+  "L",
+  "sframe",
+  "S",
+  "source-comment",
+  "special-syms",
+  "G",
+  "U",
+  "visualize-jumps",
+  "show-all-symbols",
+  "prefix-addresses",
+  "insn-width",
+  "disassembler-color",
+  "no-recurse-limit",
+  // The disassembler (src/disasm/listing.ts) is not there yet.
+  "d",
+  "D",
+  "z",
+  "M",
+  "no-addresses",
+  "no-show-raw-insn",
+  "show-raw-insn",
+]);
+
+interface Options {
+  archiveHeaders: boolean;
+  fileHeaders: boolean;
+  privateHeaders: boolean;
+  sectionHeaders: boolean;
+  syms: boolean;
+  dynamicSyms: boolean;
+  reloc: boolean;
+  dynamicReloc: boolean;
+  contents: boolean;
+  wide: boolean;
+  demangle: boolean;
+  sections: string[];
+  start?: bigint;
+  stop?: bigint;
+  help: boolean;
+  version: boolean;
+  files: string[];
+}
+
+class UsageError extends Error {}
+class FatalError extends Error {}
+class UnsupportedError extends Error {}
+/** Thrown after a fatal message: objdump stops at once. */
+class FatalStop extends Error {}
+
+/** bfd_scan_vma with base 0: 0x hex, leading 0 octal, else decimal; the whole text must be a number. */
+function parseAddress(option: string, text: string): bigint {
+  const t = text.trim();
+  const ok = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(t);
+  if (!ok) throw new FatalError(`${option}: bad number: ${text}`);
+  const v =
+    t.length > 1 && t[0] === "0" && t[1] !== "x" && t[1] !== "X" ? BigInt(`0o${t.slice(1)}`) : BigInt(t);
+  return BigInt.asUintN(64, v);
+}
+
+function parseArgs(rawArgs: string[], err: (m: string) => void): Options {
+  const args = expandArgs(rawArgs);
+  const o: Options = {
+    archiveHeaders: false,
+    fileHeaders: false,
+    privateHeaders: false,
+    sectionHeaders: false,
+    syms: false,
+    dynamicSyms: false,
+    reloc: false,
+    dynamicReloc: false,
+    contents: false,
+    wide: false,
+    demangle: false,
+    sections: [],
+    help: false,
+    version: false,
+    files: [],
+  };
+  const apply = (key: string, value: string | undefined, spelled: string) => {
+    if (UNSUPPORTED.has(key)) throw new UnsupportedError(spelled);
+    switch (key) {
+      case "a":
+        o.archiveHeaders = true;
+        break;
+      case "f":
+        o.fileHeaders = true;
+        break;
+      case "p":
+        o.privateHeaders = true;
+        break;
+      case "h":
+        o.sectionHeaders = true;
+        break;
+      case "x":
+        o.archiveHeaders = o.fileHeaders = o.privateHeaders = o.sectionHeaders = o.reloc = o.syms = true;
+        break;
+      case "t":
+        o.syms = true;
+        break;
+      case "T":
+        o.dynamicSyms = true;
+        break;
+      case "r":
+        o.reloc = true;
+        break;
+      case "R":
+        o.dynamicReloc = true;
+        break;
+      case "s":
+        o.contents = true;
+        break;
+      case "w":
+        o.wide = true;
+        break;
+      case "C":
+        if (
+          value !== undefined &&
+          !["none", "auto", "gnu-v3", "java", "gnat", "dlang", "rust"].includes(value)
+        )
+          throw new FatalError(`unknown demangling style \`${value}'`);
+        o.demangle = value !== "none";
+        break;
+      case "j":
+        o.sections.push(value ?? "");
+        break;
+      case "start-address":
+        o.start = parseAddress("--start-address", value ?? "");
+        break;
+      case "stop-address":
+        o.stop = parseAddress("--stop-address", value ?? "");
+        break;
+      case "H":
+        o.help = true;
+        break;
+      case "v":
+      case "V":
+        o.version = true;
+        break;
+      default:
+        // --recurse-limit: the default already.
+        break;
+    }
+  };
+  let i = 0;
+  while (i < args.length) {
+    const a = args[i++]!;
+    if (a === "--") {
+      o.files.push(...args.slice(i));
+      break;
+    }
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      let found = LONG_OPTIONS.find((x) => x[0] === name);
+      if (!found) {
+        const matches = LONG_OPTIONS.filter((x) => x[0].startsWith(name));
+        const distinct = matches.filter(
+          (m, k) => matches.findIndex((x) => x[1] === m[1] && x[2] === m[2]) === k,
+        );
+        if (distinct.length > 1) {
+          err(
+            `objdump: option '${a.slice(0, eq < 0 ? a.length : eq)}' is ambiguous; possibilities:${matches.map((m) => ` '--${m[0]}'`).join("")}\n`,
+          );
+          throw new UsageError();
+        }
+        found = matches[0];
+      }
+      if (!found) {
+        err(`objdump: unrecognized option '${a}'\n`);
+        throw new UsageError();
+      }
+      const [full, kind, key] = found;
+      let value: string | undefined;
+      if (eq >= 0) {
+        if (kind === "none") {
+          err(`objdump: option '--${full}' doesn't allow an argument\n`);
+          throw new UsageError();
+        }
+        value = a.slice(eq + 1);
+      } else if (kind === "required") {
+        if (i >= args.length) {
+          err(`objdump: option '--${full}' requires an argument\n`);
+          throw new UsageError();
+        }
+        value = args[i++];
+      }
+      apply(key, value, `--${full}`);
+      continue;
+    }
+    if (a.startsWith("-") && a.length > 1) {
+      for (let k = 1; k < a.length; k++) {
+        const c = a[k]!;
+        if (c === "W") {
+          apply("W", k + 1 < a.length ? a.slice(k + 1) : undefined, "-W");
+          break;
+        }
+        if (SHORT_WITH_ARG.has(c)) {
+          let value: string;
+          if (k + 1 < a.length) value = a.slice(k + 1);
+          else if (i < args.length) value = args[i++]!;
+          else {
+            err(`objdump: option requires an argument -- '${c}'\n`);
+            throw new UsageError();
+          }
+          apply(c, value, `-${c}`);
+          break;
+        }
+        if (!SHORT_NO_ARG.has(c)) {
+          err(`objdump: invalid option -- '${c}'\n`);
+          throw new UsageError();
+        }
+        apply(c, undefined, `-${c}`);
+      }
+      continue;
+    }
+    o.files.push(a);
+  }
+  return o;
+}
+
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  const err = (m: string) => io.stderr.write(m);
+  let o: Options;
+  try {
+    o = parseArgs(args, err);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(USAGE);
+      return 1;
+    }
+    if (e instanceof FatalError) {
+      err(`objdump: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof UnsupportedError) {
+      err(`anatomy: objdump: ${e.message} is not supported yet\n`);
+      return 1;
+    }
+    throw e;
+  }
+  if (o.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (o.version) {
+    io.stdout.write(
+      `anatomy objdump (GNU binutils-compatible, 2.40) ${typeof ANATOMY_VERSION === "string" ? ANATOMY_VERSION : "dev"}\n`,
+    );
+    return 0;
+  }
+  const any =
+    o.archiveHeaders ||
+    o.fileHeaders ||
+    o.privateHeaders ||
+    o.sectionHeaders ||
+    o.syms ||
+    o.dynamicSyms ||
+    o.reloc ||
+    o.dynamicReloc ||
+    o.contents;
+  if (!any) {
+    err(USAGE);
+    return 2;
+  }
+  const demangle = o.demangle ? await loadDemangler() : undefined;
+  const dump = new ObjdumpRun(io, o, demangle);
+  try {
+    for (const f of o.files.length === 0 ? ["a.out"] : o.files) dump.displayFile(f);
+  } catch (e) {
+    if (e instanceof FatalStop) return 1;
+    throw e;
+  }
+  if (o.sections.length > 0) {
+    for (const name of o.sections)
+      if (!dump.sectionsSeen.has(name)) {
+        dump.error(`section '${name}' mentioned in a -j option, but not found in any input file`);
+      }
+  }
+  return dump.status;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** An ar member header as `objdump -a` prints it: mode, uid/gid, size, date, name. */
+function archiveHeaderLine(source: ByteSource, headerOffset: number, name: string, size: number): string {
+  const h = latin1(source.read(headerOffset, 60));
+  const field = (at: number, len: number) => h.slice(at, at + len).trim();
+  const mode = Number.parseInt(field(40, 8) || "0", 8) || 0;
+  let perms = "";
+  for (let shift = 6; shift >= 0; shift -= 3) {
+    perms += mode & (4 << shift) ? "r" : "-";
+    perms += mode & (2 << shift) ? "w" : "-";
+    perms += mode & (1 << shift) ? "x" : "-";
+  }
+  const date = new Date((Number.parseInt(field(16, 12) || "0", 10) || 0) * 1000);
+  const pad2 = (n: number) => String(n).padStart(2, "0");
+  const when = `${MONTHS[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2)} ${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())} ${date.getUTCFullYear()}`;
+  const uid = Number.parseInt(field(28, 6) || "0", 10) || 0;
+  const gid = Number.parseInt(field(34, 6) || "0", 10) || 0;
+  return `${perms} ${uid}/${gid} ${String(size).padStart(6)} ${when} ${name}\n`;
+}
+
+class ObjdumpRun {
+  status = 0;
+  readonly sectionsSeen = new Set<string>();
+  private readonly decompressors = nodeDecompressors();
+  constructor(
+    private readonly io: CommandIO,
+    private readonly o: Options,
+    private readonly demangle: ((name: string) => string) | undefined,
+  ) {}
+
+  /** bfd_fatal: the message, then objdump exits with status 1. */
+  fatal(m: string): never {
+    this.error(m);
+    throw new FatalStop();
+  }
+
+  error(m: string): undefined {
+    this.io.stderr.write(`objdump: ${m}\n`);
+    this.status = 1;
+  }
+
+  displayFile(path: string): undefined {
+    try {
+      const st = statSync(path);
+      if (st.isDirectory()) return this.error(`Warning: '${path}' is a directory`);
+      if (!st.isFile()) return this.error(`Warning: '${path}' is not an ordinary file`);
+      if (st.size < 1) {
+        this.status = 1;
+        return;
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return this.error(`'${path}': No such file`);
+      return this.error(`Warning: could not locate '${path}'.  reason: ${(e as Error).message}`);
+    }
+    let source: ByteSource & { close?(): void };
+    try {
+      source = this.io.openFile(path);
+    } catch (e) {
+      return this.error(
+        `${path}: ${(e as Error).message.includes("not readable") ? "Permission denied" : (e as Error).message}`,
+      );
+    }
+    try {
+      if (isArchive(source)) return this.displayArchive(path, source);
+      this.displayObject(path, source, undefined);
+    } finally {
+      source.close?.();
+    }
+  }
+
+  private displayArchive(path: string, source: ByteSource): undefined {
+    let archive: ReturnType<typeof parseArchive>;
+    try {
+      archive = parseArchive(source);
+    } catch (e) {
+      if (isElfError(e)) return this.error(`${path}: ${describeElfError(e)}`);
+      throw e;
+    }
+    this.io.stdout.write(`In archive ${path}:\n`);
+    const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
+    for (const m of archive.members) {
+      let member: ByteSource & { close?(): void };
+      if (m.source) member = m.source;
+      else {
+        try {
+          member = this.io.openFile(m.name.startsWith("/") ? m.name : dir + m.name);
+        } catch {
+          this.error(`${m.name}: No such file or directory`);
+          continue;
+        }
+      }
+      try {
+        this.displayObject(m.name, member, archiveHeaderLine(source, m.headerOffset, m.name, m.size));
+      } finally {
+        if (!m.source) member.close?.();
+      }
+    }
+  }
+
+  /** dump_bfd: one ELF file or archive member. `arHeader`: the member's -a line. */
+  private displayObject(name: string, source: ByteSource, arHeader: string | undefined): undefined {
+    let file: ElfFile;
+    try {
+      if (source.size < 16 || !isElfMagic(source.read(0, 16)))
+        return this.error(`${name}: file format not recognized`);
+      file = ElfFile.open(source);
+      file.sectionHeaders;
+    } catch (e) {
+      if (isElfError(e)) return this.error(`${name}: file format not recognized`);
+      throw e;
+    }
+    const out = this.io.stdout;
+    const o = this.o;
+    try {
+      out.write(`\n${name}:     file format ${formatName(file)}\n`);
+      if (o.archiveHeaders) out.write(arHeader ?? `${name}\n`);
+      if (o.fileHeaders) printFileHeader(file, out);
+      out.write("\n");
+      if (o.privateHeaders) printPrivateHeaders(file, out);
+      if (o.sectionHeaders) printSectionHeaders(file, o.wide, out);
+      const sections = bfdSections(file);
+      for (const s of sections) this.sectionsSeen.add(s.name);
+      const needSyms = o.syms || o.reloc;
+      const syms = needSyms ? bfdSymbols(file, false) : undefined;
+      const needDyn = o.dynamicSyms || o.dynamicReloc;
+      const dynsyms = needDyn ? bfdSymbols(file, true) : undefined;
+      if (needDyn && !dynsyms) {
+        // BFD: no dynamic symbol table in a DYNAMIC file is an error that ends objdump.
+        if (file.header.e_type === ET_DYN) this.fatal(`${name}: invalid operation`);
+        this.error(`${name}: not a dynamic object`);
+      }
+      if (o.syms) printSymbolTable(file, syms, false, this.demangle, out);
+      if (o.dynamicSyms) printSymbolTable(file, dynsyms, true, this.demangle, out);
+      if (o.reloc) printRelocations(file, syms, this.demangle, out);
+      if (o.dynamicReloc) {
+        if (!dynsyms) this.fatal(`${name}: invalid operation`);
+        else printDynamicRelocations(file, dynsyms, this.demangle, out);
+      }
+      if (o.contents)
+        printContents(
+          file,
+          sections,
+          { sections: o.sections, start: o.start, stop: o.stop },
+          this.decompressors,
+          out,
+        );
+    } catch (e) {
+      if (isElfError(e)) return this.error(`${name}: ${describeElfError(e)}`);
+      throw e;
+    }
+  }
+}
