@@ -127,8 +127,10 @@ export class X86Disassembler {
   }
 
   private addressText(address: bigint, symbolize: Symbolizer): string {
-    if (this.options.showAddresses === false) return symbolize(address).trimStart();
-    return `${hex(address)}${symbolize(address)}`;
+    const name = symbolize(address);
+    if (this.options.showAddresses === false) return name.trimStart();
+    // With no symbol to name it, objdump prints the bare address with 0x.
+    return name ? `${hex(address)}${name}` : `0x${hex(address)}`;
   }
 
   private codeName(code: number): string {
@@ -213,7 +215,7 @@ export class X86Disassembler {
           );
           ops.push(ins.isBroadcast ? mem.text + broadcast(this.formatter.formatAllOperands(ins)) : mem.text);
           if (mem.ripTarget !== undefined)
-            comment = `        # ${hex(mem.ripTarget)}${symbolize(mem.ripTarget)}`;
+            comment = `        # ${this.addressText(mem.ripTarget, symbolize)}`;
           break;
         }
       }
@@ -230,6 +232,9 @@ export class X86Disassembler {
     if (code.startsWith("F")) x87Operands(code, ops);
     else if (code.startsWith("Xlat_"))
       ops[0] = `%${this.reg(ins.memorySegment)}:(%${this.reg(ins.memoryBase)})`;
+    else if (code === "Nopd" || code === "Nopq") mnemonic = "nop";
+    // objdump keeps enter's operands in Intel order: `enter $0x10,$0x0`.
+    else if (code.startsWith("Enter")) ops.reverse();
     else if (code === "Nopw") {
       mnemonic = "xchg";
       ops.push("%ax", "%ax");
