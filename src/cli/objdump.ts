@@ -159,14 +159,6 @@ const UNSUPPORTED = new Set([
   "insn-width",
   "disassembler-color",
   "no-recurse-limit",
-  // The disassembler (src/disasm/listing.ts) is not there yet.
-  "d",
-  "D",
-  "z",
-  "M",
-  "no-addresses",
-  "no-show-raw-insn",
-  "show-raw-insn",
 ]);
 
 interface Options {
@@ -179,6 +171,15 @@ interface Options {
   reloc: boolean;
   dynamicReloc: boolean;
   contents: boolean;
+  /** -d, -D (all), --disassemble=SYMBOL. */
+  disassemble: boolean;
+  disassembleAll: boolean;
+  disassembleSymbol?: string;
+  zeros: boolean;
+  showRaw: boolean;
+  showAddresses: boolean;
+  syntax: "att" | "intel";
+  suffix: boolean;
   wide: boolean;
   demangle: boolean;
   sections: string[];
@@ -217,6 +218,13 @@ function parseArgs(rawArgs: string[], err: (m: string) => void): Options {
     reloc: false,
     dynamicReloc: false,
     contents: false,
+    disassemble: false,
+    disassembleAll: false,
+    zeros: false,
+    showRaw: true,
+    showAddresses: true,
+    syntax: "att",
+    suffix: false,
     wide: false,
     demangle: false,
     sections: [],
@@ -259,6 +267,32 @@ function parseArgs(rawArgs: string[], err: (m: string) => void): Options {
         break;
       case "w":
         o.wide = true;
+        break;
+      case "d":
+        o.disassemble = true;
+        if (value !== undefined) o.disassembleSymbol = value;
+        break;
+      case "D":
+        o.disassemble = o.disassembleAll = true;
+        break;
+      case "z":
+        o.zeros = true;
+        break;
+      case "show-raw-insn":
+        o.showRaw = true;
+        break;
+      case "no-show-raw-insn":
+        o.showRaw = false;
+        break;
+      case "no-addresses":
+        o.showAddresses = false;
+        break;
+      case "M":
+        for (const m of (value ?? "").split(",")) {
+          if (m === "att" || m === "intel") o.syntax = m;
+          else if (m === "suffix") o.suffix = true;
+          else if (m !== "") throw new UnsupportedError(`-M ${m}`);
+        }
         break;
       case "C":
         if (
@@ -405,7 +439,8 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     o.dynamicSyms ||
     o.reloc ||
     o.dynamicReloc ||
-    o.contents;
+    o.contents ||
+    o.disassemble;
   if (!any) {
     err(USAGE);
     return 2;
@@ -413,7 +448,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   const demangle = o.demangle ? await loadDemangler() : undefined;
   const dump = new ObjdumpRun(io, o, demangle);
   try {
-    for (const f of o.files.length === 0 ? ["a.out"] : o.files) dump.displayFile(f);
+    for (const f of o.files.length === 0 ? ["a.out"] : o.files) await dump.displayFile(f);
   } catch (e) {
     if (e instanceof FatalStop) return 1;
     throw e;
@@ -469,7 +504,7 @@ class ObjdumpRun {
     this.status = 1;
   }
 
-  displayFile(path: string): undefined {
+  async displayFile(path: string): Promise<undefined> {
     try {
       const st = statSync(path);
       if (st.isDirectory()) return this.error(`Warning: '${path}' is a directory`);
@@ -492,14 +527,14 @@ class ObjdumpRun {
       );
     }
     try {
-      if (isArchive(source)) return this.displayArchive(path, source);
-      this.displayObject(path, source, undefined);
+      if (isArchive(source)) return await this.displayArchive(path, source);
+      await this.displayObject(path, source, undefined);
     } finally {
       source.close?.();
     }
   }
 
-  private displayArchive(path: string, source: ByteSource): undefined {
+  private async displayArchive(path: string, source: ByteSource): Promise<undefined> {
     let archive: ReturnType<typeof parseArchive>;
     try {
       archive = parseArchive(source);
@@ -521,7 +556,7 @@ class ObjdumpRun {
         }
       }
       try {
-        this.displayObject(m.name, member, archiveHeaderLine(source, m.headerOffset, m.name, m.size));
+        await this.displayObject(m.name, member, archiveHeaderLine(source, m.headerOffset, m.name, m.size));
       } finally {
         if (!m.source) member.close?.();
       }
@@ -529,7 +564,11 @@ class ObjdumpRun {
   }
 
   /** dump_bfd: one ELF file or archive member. `arHeader`: the member's -a line. */
-  private displayObject(name: string, source: ByteSource, arHeader: string | undefined): undefined {
+  private async displayObject(
+    name: string,
+    source: ByteSource,
+    arHeader: string | undefined,
+  ): Promise<undefined> {
     let file: ElfFile;
     try {
       if (source.size < 16 || !isElfMagic(source.read(0, 16)))
@@ -562,8 +601,9 @@ class ObjdumpRun {
       }
       if (o.syms) printSymbolTable(file, syms, false, this.demangle, out);
       if (o.dynamicSyms) printSymbolTable(file, dynsyms, true, this.demangle, out);
-      if (o.reloc) printRelocations(file, syms, this.demangle, out);
-      if (o.dynamicReloc) {
+      // With -d the relocations go inline into the listing instead.
+      if (o.reloc && !o.disassemble) printRelocations(file, syms, this.demangle, out);
+      if (o.dynamicReloc && !o.disassemble) {
         if (!dynsyms) this.fatal(`${name}: invalid operation`);
         else printDynamicRelocations(file, dynsyms, this.demangle, out);
       }
@@ -575,9 +615,39 @@ class ObjdumpRun {
           this.decompressors,
           out,
         );
+      if (o.disassemble) await this.disassemble(file, name);
     } catch (e) {
       if (isElfError(e)) return this.error(`${name}: ${describeElfError(e)}`);
       throw e;
     }
+  }
+
+  /** -d/-D/--disassemble: the listing of src/disasm, loaded only when asked for. */
+  private async disassemble(file: ElfFile, name: string): Promise<void> {
+    const o = this.o;
+    const { disassemble } = await import("../disasm/listing.js");
+    const status = await disassemble(
+      file,
+      name,
+      {
+        all: o.disassembleAll,
+        sections: o.sections,
+        ...(o.disassembleSymbol !== undefined ? { symbol: o.disassembleSymbol } : {}),
+        ...(o.start !== undefined ? { start: o.start } : {}),
+        ...(o.stop !== undefined ? { stop: o.stop } : {}),
+        showRaw: o.showRaw,
+        showAddresses: o.showAddresses,
+        wide: o.wide,
+        zeros: o.zeros,
+        syntax: o.syntax,
+        suffix: o.suffix,
+        inlineRelocs: o.reloc,
+        inlineDynRelocs: o.dynamicReloc,
+        ...(this.demangle ? { demangle: this.demangle } : {}),
+      },
+      this.io.stdout,
+      this.io.stderr,
+    );
+    if (status !== 0) this.status = 1;
   }
 }
