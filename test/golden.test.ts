@@ -18,6 +18,7 @@ const loaders: Record<string, () => Promise<{ run: CommandRun }>> = {
   readelf: () => import("../src/cli/readelf.js"),
   nm: () => import("../src/cli/nm.js"),
   size: () => import("../src/cli/size.js"),
+  objdump: () => import("../src/cli/objdump.js"),
 };
 
 interface GoldenCase {
@@ -44,7 +45,7 @@ function readCases(): GoldenCase[] {
 
 /** Drops "readelf: ", "nm: ", "anatomy size: " and the like from the start of each line. */
 function withoutProgramName(text: string): string {
-  return text.replace(/^[^\n:]*\b(?:readelf|nm|size): /gm, "");
+  return text.replace(/^[^\n:]*\b(?:readelf|nm|size|objdump): /gm, "");
 }
 
 /** A short description of where two texts first differ, instead of a diff of two whole outputs. */

@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { matrix } from "./matrix.mjs";
+import { matrix, OBJDUMP_GENERIC_OPTIONS, OBJDUMP_OPTIONS } from "./matrix.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const FIXTURES = "test/fixtures";
@@ -31,5 +31,13 @@ export function listFixtures() {
 
 export function casesForFixture(fixture) {
   const base = fixture.slice(fixture.lastIndexOf("/") + 1);
-  return matrix({ archive: base.endsWith(".a"), debug: base.startsWith("debug-") });
+  const arch = fixture.slice(0, fixture.indexOf("/"));
+  // objdump reads cores through pseudo sections (note0, .reg/PID, loadN) that anatomy does not make yet.
+  const objdump =
+    base === "core"
+      ? ["-f"]
+      : arch === "x86_64" || arch === "i386"
+        ? OBJDUMP_OPTIONS
+        : OBJDUMP_GENERIC_OPTIONS;
+  return matrix({ archive: base.endsWith(".a"), debug: base.startsWith("debug-"), objdump });
 }

@@ -51,8 +51,13 @@ export const NM_OPTIONS = [
 
 export const SIZE_OPTIONS = ["", "-A", "-B", "-d", "-o", "-x", "-t"];
 
+/** objdump views for x86 fixtures (golden outputs; scripts/compat-objdump.mjs runs more over the system). */
+export const OBJDUMP_OPTIONS = ["-f", "-h", "-t", "-T", "-r", "-R", "-s", "-p", "-x", "-d", "-d -r"];
+/** For the other architectures, which this x86 build of objdump reads as generic ELF (no disassembler). */
+export const OBJDUMP_GENERIC_OPTIONS = ["-f", "-h", "-t", "-r", "-p"];
+
 /** Every { tool, args } of the matrix; `extra` adds cases that only make sense for some inputs. */
-export function matrix({ archive = false, debug = false } = {}) {
+export function matrix({ archive = false, debug = false, objdump = [] } = {}) {
   const cases = [];
   for (const v of READELF_VIEWS) {
     cases.push({ tool: "readelf", args: split(v) });
@@ -69,6 +74,7 @@ export function matrix({ archive = false, debug = false } = {}) {
   }
   for (const o of NM_OPTIONS) cases.push({ tool: "nm", args: split(o) });
   for (const o of SIZE_OPTIONS) cases.push({ tool: "size", args: split(o) });
+  for (const o of objdump) cases.push({ tool: "objdump", args: split(o) });
   return dedupe(cases);
 }
 
