@@ -30,6 +30,8 @@ export interface DisasmSymbol {
   rank: number;
   /** The name before any version suffix: ties go to the lowest (strcmp), then the lowest index. */
   base: string;
+  /** A `name@plt` made from the PLT, not read from a symbol table. */
+  synthetic?: boolean;
   /** st_size: among one name's versions the largest wins (libc's _sys_errlist@GLIBC_2.12). */
   size: bigint;
   index: number;
@@ -97,14 +99,14 @@ export class SymbolIndex {
    * `<sym+0x10>` for an operand address: the nearest symbol at or before it in any section, else the
    * next one. Observed: when no symbol sits exactly there and a dynamic relocation does (a GOT slot),
    * objdump names the relocation's symbol instead, unless the nearest symbol is in the section being
-   * listed (`section`).
+   * listed (`section`) or is a synthetic `@plt` one.
    */
   describe(address: bigint, section = -2): string {
     const list = this.sorted;
     const i = this.upperBound(address);
     const sym = list.length === 0 ? undefined : i > 0 ? this.firstAt(i - 1) : (list[0] as DisasmSymbol);
     const slot = this.slots.get(address);
-    if (slot !== undefined && slot.full && sym?.section !== section)
+    if (slot !== undefined && slot.full && sym?.section !== section && !sym?.synthetic)
       return ` <${slot.defined ? withOffset(slot.full, address - slot.value) : slot.full}>`;
     if (!sym) return "";
     return ` <${withOffset(sym.name, address - sym.address)}>`;
@@ -247,6 +249,7 @@ function pltSymbols(file: ElfFile, dynsym: SectionHeader, dem: (n: string) => st
         base: name,
         size: 0n,
         index: 0,
+        synthetic: true,
       });
     }
   }
