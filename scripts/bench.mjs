@@ -277,6 +277,37 @@ if (which("pmap") && which("python3")) {
   );
 }
 
+// objdump -d of a big executable: no slower than GNU objdump, memory bounded (the listing streams).
+if (existsSync(opt.big) && which("objdump")) {
+  const runs = Math.min(opt.runs, 3);
+  const [a, gnu] = timeGroup(
+    [{ cmd: [...ANATOMY, "objdump", "-d", opt.big] }, { cmd: ["objdump", "-d", opt.big] }],
+    runs,
+  );
+  const ok = a / gnu <= 1;
+  failed ||= !ok;
+  row(
+    `objdump -d ${opt.big} (median of ${runs})`,
+    fmt(a),
+    `objdump ${fmt(gnu)}`,
+    (a / gnu).toFixed(2),
+    "<= 1.00",
+    ok,
+  );
+  const m = await peakMemoryMb([...ANATOMY, "objdump", "-d", opt.big]);
+  const g = await peakMemoryMb(["objdump", "-d", opt.big]);
+  const memOk = m.mb < 300;
+  failed ||= !memOk;
+  row(
+    `peak memory: objdump -d ${opt.big}`,
+    `${m.mb.toFixed(0)} MB`,
+    `objdump ${g.mb.toFixed(0)} MB`,
+    "",
+    "< 300 MB",
+    memOk,
+  );
+}
+
 // ---- print
 const cols = ["what", "anatomy", "reference", "ratio", "target", "result"];
 const table = rows.map((r) => [
