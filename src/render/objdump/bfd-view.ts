@@ -9,7 +9,6 @@ import {
   EM_X86_64,
   ET_DYN,
   ET_EXEC,
-  ET_REL,
   PT_LOAD,
   parseCompressionHeader,
   parseVerdefs,
@@ -242,10 +241,15 @@ export function fileFlags(file: ElfFile): { value: number; names: string[] } {
   const t = file.header.e_type;
   let value = 0;
   const sections = safe(() => bfdSections(file), []);
-  if (t === ET_REL || sections.some((s) => s.relocSections.length > 0)) value |= 0x1;
+  const entry = (sh: SectionHeader) =>
+    sh.sh_type === SHT_RELA ? (file.is64 ? 24n : 12n) : file.is64 ? 16n : 8n;
+  if (sections.some((s) => s.relocSections.some((r) => r.sh_size >= entry(r)))) value |= 0x1;
   if (t === ET_EXEC) value |= 0x2;
   const shdrs = safe(() => file.sectionHeaders, []);
-  if (shdrs.some((s) => s.sh_type === SHT_SYMTAB || s.sh_type === SHT_DYNSYM)) value |= 0x10;
+  const symSize = file.is64 ? 24n : 16n;
+  // HAS_SYMS: at least one symbol besides the null entry.
+  if (shdrs.some((s) => (s.sh_type === SHT_SYMTAB || s.sh_type === SHT_DYNSYM) && s.sh_size >= 2n * symSize))
+    value |= 0x10;
   if (t === ET_DYN) value |= 0x40;
   if ((t === ET_EXEC || t === ET_DYN) && safe(() => file.programHeaders.length, 0) > 0) value |= 0x100;
   const all = [
@@ -359,7 +363,7 @@ export function bfdSymbols(file: ElfFile, dynamic: boolean): BfdSymbol[] | undef
     const c5 = type === STT_GNU_IFUNC ? "i" : " ";
     const c6 = type === STT_SECTION || type === STT_FILE ? "d" : dynamic ? "D" : " ";
     const c7 =
-      type === STT_FUNC || type === STT_GNU_IFUNC
+      type === STT_FUNC
         ? "F"
         : type === STT_FILE
           ? "f"
