@@ -1,7 +1,6 @@
 // `anatomy objdump`: GNU objdump 2.40's header, symbol, relocation and contents views, byte for byte.
 // Per file objdump prints, in this order: the file-format line, then -a, -f, -p, -h, -t, -T, -r, -R, -s
 // and -d (found by running objdump with every combination); options are parsed as its getopt_long does.
-import { statSync } from "node:fs";
 import {
   type ByteSource,
   describeElfError,
@@ -21,7 +20,7 @@ import { printSymbolTable } from "../render/objdump/symbols.js";
 import { expandArgs } from "./argfile.js";
 import { nodeDecompressors } from "./decompressors.js";
 import { loadDemangler } from "./demangle.js";
-import type { CommandIO } from "./io.js";
+import { type CommandIO, isInputError } from "./io.js";
 
 declare const ANATOMY_VERSION: string | undefined;
 
@@ -505,26 +504,24 @@ class ObjdumpRun {
   }
 
   async displayFile(path: string): Promise<undefined> {
-    try {
-      const st = statSync(path);
-      if (st.isDirectory()) return this.error(`Warning: '${path}' is a directory`);
-      if (!st.isFile()) return this.error(`Warning: '${path}' is not an ordinary file`);
-      if (st.size < 1) {
-        this.status = 1;
-        return;
-      }
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return this.error(`'${path}': No such file`);
-      return this.error(`Warning: could not locate '${path}'.  reason: ${(e as Error).message}`);
-    }
+    // Through io.openFile only (tests and the fuzzer hand in bytes held in memory); its reasons map
+    // onto bucomm.c get_file_size's messages.
     let source: ByteSource & { close?(): void };
     try {
       source = this.io.openFile(path);
     } catch (e) {
-      return this.error(
-        `${path}: ${(e as Error).message.includes("not readable") ? "Permission denied" : (e as Error).message}`,
-      );
+      const reason = isInputError(e) ? e.reason : "";
+      if (reason === "no such file or directory" || reason === "a component of the path is not a directory")
+        return this.error(`'${path}': No such file`);
+      if (reason === "is a directory, not a file") return this.error(`Warning: '${path}' is a directory`);
+      if (reason === "is not a regular file") return this.error(`Warning: '${path}' is not an ordinary file`);
+      if (reason === "permission denied") return this.error(`${path}: Permission denied`);
+      return this.error(`Warning: could not locate '${path}'.  reason: ${reason || (e as Error).message}`);
+    }
+    if (source.size < 1) {
+      source.close?.();
+      this.status = 1;
+      return;
     }
     try {
       if (isArchive(source)) return await this.displayArchive(path, source);
