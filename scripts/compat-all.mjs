@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 const args = process.argv.slice(2);
 const steps = [
   ["readelf, nm and size against GNU binutils", ["scripts/compat.mjs", ...args]],
+  ["objdump against GNU objdump", ["scripts/compat-objdump.mjs", ...args.filter((a) => a === "--quick")]],
   ["ldd paths against ldd", ["scripts/compat-ldd.mjs"]],
   ["ldd load addresses against setarch -R ldd", ["scripts/compat-ldd.mjs", "--addresses"]],
   ["check against checksec", ["scripts/compat-check.mjs"]],

@@ -12,7 +12,7 @@ import { parentPort } from "node:worker_threads";
 import { loadCommands } from "./in-process.mjs";
 
 export const PATH_COMMANDS = ["layout", "check", "addr", "deps", "ldd", "bind", "bundle", "plt"];
-const cmds = await loadCommands(["readelf", "nm", "size", ...PATH_COMMANDS]);
+const cmds = await loadCommands(["readelf", "nm", "size", "objdump", ...PATH_COMMANDS]);
 const scratch = mkdtempSync(join(tmpdir(), "anatomy-fuzz-"));
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 const elf = await import(new URL("../../src/elf/index.ts", import.meta.url).href);

@@ -24,6 +24,9 @@ export const VIEWS = [
   ["nm", "-D"],
   ["size"],
   ["size", "-A"],
+  ["objdump", "-x"],
+  ["objdump", "-s"],
+  ["objdump", "-T", "-R"],
   ["overview"],
   // The commands that follow the file to its interpreter and libraries get it as a file on disk.
   ["layout"],
