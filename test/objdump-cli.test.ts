@@ -179,3 +179,22 @@ test("-T: the version column, hidden versions in parentheses", async () => {
   assert.ok(lines.includes("0000000000000000  w   D  *UND*\t0000000000000000  Base        __gmon_start__"));
   assert.ok(lines.includes("0000000000004070 g    DO .bss\t0000000000000010 (DEMO_1.0)   demo_data"));
 });
+
+test("-j limits -h, -t and -r to those sections; -T and -R do not mark a section as found", async () => {
+  const h = await objdump("-h", "-j", ".text", `${X86}/pie`);
+  assert.equal(h.out.split("\n").filter((l) => /^ +\d+ /.test(l)).length, 1);
+  const t = await objdump("-t", "-j", ".text", `${X86}/pie`);
+  assert.ok(t.out.split("\n").every((l) => !/^[0-9a-f]{16} /.test(l) || l.includes(" .text\t")));
+  const T = await objdump("-T", "-j", ".text", `${X86}/pie`);
+  assert.equal(T.rc, 1);
+  assert.match(T.out, /DYNAMIC SYMBOL TABLE:\n\n\n$/);
+  assert.equal(T.err, "objdump: section '.text' mentioned in a -j option, but not found in any input file\n");
+});
+
+test("-s from an address that is not a multiple of four: words still break at multiples of four", async () => {
+  const r = await objdump("-s", "--start-address=0x1001", "--stop-address=0x1017", `${X86}/pie`);
+  assert.match(
+    r.out,
+    /Contents of section \.init:\n 1001 83ec08 488b05b5 2f000048 85c07402 ff {2}\.\.\.H\.\.\.\/\.\.H\.\.t\.\.\n 1011 d04883 c408c3 {26}\.H\.\.\.\. {10}\n/,
+  );
+});

@@ -12,7 +12,7 @@ import {
   latin1,
   parseArchive,
 } from "../elf/index.js";
-import { bfdSections, bfdSymbols, formatName } from "../render/objdump/bfd-view.js";
+import { type BfdSymbol, bfdSections, bfdSymbols, formatName } from "../render/objdump/bfd-view.js";
 import { printContents } from "../render/objdump/contents.js";
 import { printFileHeader, printPrivateHeaders, printSectionHeaders } from "../render/objdump/headers.js";
 import { printDynamicRelocations, printRelocations } from "../render/objdump/relocations.js";
@@ -584,9 +584,11 @@ class ObjdumpRun {
       if (o.fileHeaders) printFileHeader(file, out);
       out.write("\n");
       if (o.privateHeaders) printPrivateHeaders(file, out);
-      if (o.sectionHeaders) printSectionHeaders(file, o.wide, out);
+      if (o.sectionHeaders) printSectionHeaders(file, o.wide, o.sections, out);
       const sections = bfdSections(file);
-      for (const s of sections) this.sectionsSeen.add(s.name);
+      // -j names count as found when a view that walks the sections (-h, -r, -s, -d) saw them.
+      if (o.sectionHeaders || o.reloc || o.contents || o.disassemble)
+        for (const s of sections) this.sectionsSeen.add(s.name);
       const needSyms = o.syms || o.reloc;
       const syms = needSyms ? bfdSymbols(file, false) : undefined;
       const needDyn = o.dynamicSyms || o.dynamicReloc;
@@ -596,10 +598,17 @@ class ObjdumpRun {
         if (file.header.e_type === ET_DYN) this.fatal(`${name}: invalid operation`);
         this.error(`${name}: not a dynamic object`);
       }
-      if (o.syms) printSymbolTable(file, syms, false, this.demangle, out);
-      if (o.dynamicSyms) printSymbolTable(file, dynsyms, true, this.demangle, out);
+      // -j limits the symbol tables to the symbols of those sections.
+      const inSections = (list: BfdSymbol[] | undefined) => {
+        if (!list || list.length === 0 || o.sections.length === 0) return list;
+        const kept = list.filter((s) => o.sections.includes(s.sectionName));
+        for (const s of kept) this.sectionsSeen.add(s.sectionName);
+        return kept;
+      };
+      if (o.syms) printSymbolTable(file, syms, inSections(syms), false, this.demangle, out);
+      if (o.dynamicSyms) printSymbolTable(file, dynsyms, inSections(dynsyms), true, this.demangle, out);
       // With -d the relocations go inline into the listing instead.
-      if (o.reloc && !o.disassemble) printRelocations(file, syms, this.demangle, out);
+      if (o.reloc && !o.disassemble) printRelocations(file, syms, o.sections, this.demangle, out);
       if (o.dynamicReloc && !o.disassemble) {
         if (!dynsyms) this.fatal(`${name}: invalid operation`);
         else printDynamicRelocations(file, dynsyms, this.demangle, out);

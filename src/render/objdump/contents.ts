@@ -51,7 +51,8 @@ export function printContents(
           hexPart += "  ";
           text += " ";
         }
-        if ((j & 3) === 3) hexPart += " ";
+        // Words break at addresses that are multiples of four, wherever the line starts.
+        if (((Number(s.vma & 3n) + at) & 3) === 3) hexPart += " ";
       }
       lines.push(` ${(s.vma + BigInt(off)).toString(16).padStart(width, "0")} ${hexPart} ${text}\n`);
     }

@@ -23,8 +23,9 @@ export function printFileHeader(file: ElfFile, out: Output): void {
   out.write(`${names.join(", ")}\nstart address 0x${hexAddr(file, file.header.e_entry)}\n`);
 }
 
-export function printSectionHeaders(file: ElfFile, wide: boolean, out: Output): void {
-  const sections = bfdSections(file);
+/** `only`: the -j names (empty: every section). */
+export function printSectionHeaders(file: ElfFile, wide: boolean, only: string[], out: Output): void {
+  const sections = bfdSections(file).filter((s) => only.length === 0 || only.includes(s.name));
   const aw = file.is64 ? 16 : 8;
   let nameWidth = 13;
   if (wide) for (const s of sections) nameWidth = Math.max(nameWidth, s.headerName.length);

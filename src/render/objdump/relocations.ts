@@ -79,12 +79,13 @@ function records(file: ElfFile, sh: SectionHeader, base: bigint): RelocRecord[] 
 export function printRelocations(
   file: ElfFile,
   symbols: BfdSymbol[] | undefined,
+  only: string[],
   demangle: ((n: string) => string) | undefined,
   out: Output,
 ): void {
   const linked = file.header.e_type === ET_EXEC || file.header.e_type === ET_DYN;
   for (const s of bfdSections(file)) {
-    if (s.relocSections.length === 0) continue;
+    if (s.relocSections.length === 0 || (only.length > 0 && !only.includes(s.name))) continue;
     const recs = s.relocSections.flatMap((sh) => records(file, sh, linked ? s.vma : 0n));
     if (recs.length === 0) continue;
     out.write(

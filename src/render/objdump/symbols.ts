@@ -17,10 +17,11 @@ export function symbolLine(file: ElfFile, s: BfdSymbol, name: string): string {
   return `${line} ${name}\n`;
 }
 
-/** `symbols` undefined: the file has no such table ("no symbols"). */
+/** `symbols` undefined or empty: the file has no such table ("no symbols"); `filtered`: what -j kept. */
 export function printSymbolTable(
   file: ElfFile,
   symbols: BfdSymbol[] | undefined,
+  filtered: BfdSymbol[] | undefined,
   dynamic: boolean,
   demangle: ((name: string) => string) | undefined,
   out: Output,
@@ -28,7 +29,7 @@ export function printSymbolTable(
   const lines = [dynamic ? "DYNAMIC SYMBOL TABLE:\n" : "SYMBOL TABLE:\n"];
   if (!symbols || symbols.length === 0) lines.push("no symbols\n");
   else
-    for (const s of symbols)
+    for (const s of filtered ?? symbols)
       lines.push(symbolLine(file, s, demangle && s.name !== "" ? demangle(s.name) : s.name));
   lines.push("\n\n");
   out.write(lines.join(""));
