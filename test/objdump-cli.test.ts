@@ -193,8 +193,9 @@ test("-j limits -h, -t and -r to those sections; -T and -R do not mark a section
 
 test("-s from an address that is not a multiple of four: words still break at multiples of four", async () => {
   const r = await objdump("-s", "--start-address=0x1001", "--stop-address=0x1017", `${X86}/pie`);
-  assert.match(
-    r.out,
-    /Contents of section \.init:\n 1001 83ec08 488b05b5 2f000048 85c07402 ff {2}\.\.\.H\.\.\.\/\.\.H\.\.t\.\.\n 1011 d04883 c408c3 {26}\.H\.\.\.\. {10}\n/,
+  assert.ok(
+    r.out.includes(
+      "Contents of section .init:\n 1001 83ec08 488b05b5 2f000048 85c07402 ff ...H.../..H..t..\n 1011 d04883 c408c3                        .H....          \n",
+    ),
   );
 });
