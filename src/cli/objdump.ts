@@ -33,6 +33,9 @@ const USAGE = `Usage: objdump <option(s)> <file(s)>
   -p, --private-headers    Display object format specific file header contents
   -h, --[section-]headers  Display the contents of the section headers
   -x, --all-headers        Display the contents of all headers
+  -d, --disassemble        Display assembler contents of executable sections
+  -D, --disassemble-all    Display assembler contents of all sections
+      --disassemble=<sym>  Display assembler contents from <sym>
   -s, --full-contents      Display the full contents of all sections requested
   -t, --syms               Display the contents of the symbol table(s)
   -T, --dynamic-syms       Display the contents of the dynamic symbol table
@@ -45,9 +48,13 @@ const USAGE = `Usage: objdump <option(s)> <file(s)>
  The following switches are optional:
   -j, --section=NAME             Only display information for section NAME
   -C, --demangle[=STYLE]         Decode mangled/processed symbol names
+  -M, --disassembler-options=OPT Pass text OPT on to the disassembler (att, intel, suffix)
   -w, --wide                     Format output for more than 80 columns
+  -z, --disassemble-zeroes       Do not skip blocks of zeroes when disassembling
       --start-address=ADDR       Only process data whose address is >= ADDR
       --stop-address=ADDR        Only process data whose address is < ADDR
+      --no-addresses             Do not print address alongside disassembly
+      --[no-]show-raw-insn       Display hex alongside symbolic disassembly
 `;
 
 type ArgKind = "none" | "required" | "optional";
