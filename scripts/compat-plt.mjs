@@ -28,7 +28,9 @@ const KINDS = /R_(X86_64|386|AARCH64)_(JUMP_SLOT|JMP_SLOT|GLOB_DAT|IRELATIVE|IRE
 const counts = { stubs: [0, 0], relocs: [0, 0], callers: [0, 0] };
 const diffs = [];
 let skipped = 0;
+let done = 0;
 for (const f of files) {
+  if (++done % 100 === 0) process.stderr.write(`  ${done}/${files.length} files\n`);
   const ours = run(anatomy[0], [...anatomy.slice(1), "plt", "--json", f]);
   if (ours.status !== 0 || !ours.stdout.startsWith("{")) {
     skipped++; // static, or not a machine plt reads
@@ -45,9 +47,8 @@ for (const f of files) {
     if (sec) section = sec[1];
     const label = /^([0-9a-f]+) <(.+)@plt>:$/.exec(line);
     if (label && section.startsWith(".plt")) labels.add(`${BigInt(`0x${label[1]}`)} ${label[2]}`);
-    const call = /^\s*([0-9a-f]+):.*\t(?:[A-Za-z0-9.]+ )*?(call|jmp|j[a-z]+)\s+([0-9a-f]+) <([^>]+)@plt>$/.exec(
-      line,
-    );
+    const call =
+      /^\s*([0-9a-f]+):.*\t(?:[A-Za-z0-9.]+ )*?(call|jmp|j[a-z]+)\s+([0-9a-f]+) <([^>]+)@plt>$/.exec(line);
     if (call && !section.startsWith(".plt")) {
       const key = BigInt(`0x${call[3]}`);
       calls.set(key, (calls.get(key) ?? 0) + 1);
