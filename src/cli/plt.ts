@@ -56,6 +56,44 @@ async function callSites(file: ElfFile, rows: PltRow[]): Promise<void> {
   }
 }
 
+/** Each x86 stub's instructions as objdump prints them, GOT slots and stubs named as objdump names them. */
+async function stubInstructions(file: ElfFile, rows: PltRow[]): Promise<void> {
+  const machine = file.header.e_machine;
+  if (machine !== EM_X86_64 && machine !== EM_386) return;
+  const names = new Map<bigint, string>();
+  for (const r of rows) {
+    if (r.symbol) names.set(r.got, `${r.symbol}${r.version ? `@${r.version}` : ""}`);
+    if (r.stub && r.symbol) names.set(r.stub.address, `${r.symbol}@plt`);
+  }
+  // PLT0, where every lazy stub goes to call ld.so's resolver (it has no symbol of its own).
+  const plt = file.sectionHeaders.find((s) => file.sectionName(s) === ".plt");
+  if (plt) names.set(plt.sh_addr, "PLT0: to _dl_runtime_resolve");
+  const { x86Disassembler } = await import("../disasm/x86.js");
+  const dis = await x86Disassembler({ bits: file.is64 ? 64 : 32, syntax: "att", suffix: false });
+  try {
+    for (const r of rows) {
+      if (!r.stub) continue;
+      const sh = file.sectionHeaders.find((s) => file.sectionName(s) === r.stub!.section);
+      if (!sh) continue;
+      const bytes = file.sectionData(sh);
+      const start = Number(r.stub.address - sh.sh_addr);
+      const end = Math.min(bytes.length, start + (r.stub.section === ".plt.got" && !file.is64 ? 8 : 16));
+      const text: string[] = [];
+      for (let off = start; off < end; ) {
+        const at = sh.sh_addr + BigInt(off);
+        const ins = dis.decode(bytes, off, at, (a) => (names.has(a) ? ` <${names.get(a)}>` : ""), end);
+        if (ins.length <= 0) break;
+        // The stub's padding (nop) is not part of the trail.
+        if (!/^(nop|xchg\s+%ax,%ax)/.test(ins.text)) text.push(ins.text.replace(/\s+/g, " ").trim());
+        off += ins.length;
+      }
+      r.stubInstructions = text;
+    }
+  } finally {
+    dis.free();
+  }
+}
+
 export async function run(args: string[], io: CommandIO): Promise<number> {
   let json = false;
   let showCallers = false;
@@ -174,5 +212,6 @@ export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Pro
     return row;
   });
   await callSites(elf, rows);
+  await stubInstructions(elf, rows);
   return { file, trail, rows, loadBias };
 }

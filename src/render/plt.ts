@@ -14,6 +14,8 @@ export interface PltRow extends GotEntry {
   target: bigint | undefined;
   /** The instructions that call or jump to the stub, or read the slot (link-time addresses). */
   callers: { from: bigint; kind: "call" | "jump" | "memory"; via: "stub" | "slot"; where: string }[];
+  /** The stub's instructions as objdump prints them (x86). */
+  stubInstructions?: string[];
   /** Live process only: the slot no longer points into the PLT (or was filled at start-up). */
   resolved?: boolean;
   /** Live process only: the slot's current contents. */
@@ -48,6 +50,7 @@ export function pltModel(r: PltReport): object {
       stub: e.stub ? hex(e.stub.address) : null,
       section: e.stub?.section ?? null,
       lazyEntry: e.stub?.lazyEntry !== undefined ? hex(e.stub.lazyEntry) : null,
+      stubInstructions: e.stubInstructions ?? null,
       got: hex(e.got),
       gotSection: e.gotSection ?? null,
       onDisk: e.onDisk === undefined ? null : hex(e.onDisk),
@@ -136,6 +139,8 @@ export function renderPlt(r: PltReport, out: Output, showCallers: boolean): void
   lines.push(fmt(head));
   r.rows.forEach((e, i) => {
     lines.push(fmt(rows[i]!));
+    if (showCallers && e.stubInstructions?.length)
+      lines.push(`    stub ${e.stub!.address.toString(16)}: ${e.stubInstructions.join("; ")}`);
     if (showCallers)
       for (const c of e.callers)
         lines.push(
