@@ -616,10 +616,9 @@ class ObjdumpRun {
       if (o.dynamicSyms) printSymbolTable(file, dynsyms, inSections(dynsyms), true, this.demangle, out);
       // With -d the relocations go inline into the listing instead.
       if (o.reloc && !o.disassemble) printRelocations(file, syms, o.sections, this.demangle, out);
-      if (o.dynamicReloc && !o.disassemble) {
-        if (!dynsyms) this.fatal(`${name}: invalid operation`);
-        else printDynamicRelocations(file, dynsyms, this.demangle, out);
-      }
+      // Without a dynamic symbol table -R ends objdump, with -d too (the listing would need them).
+      if (o.dynamicReloc && !dynsyms) this.fatal(`${name}: invalid operation`);
+      if (o.dynamicReloc && !o.disassemble) printDynamicRelocations(file, dynsyms, this.demangle, out);
       if (o.contents)
         printContents(
           file,

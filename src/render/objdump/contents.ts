@@ -51,8 +51,8 @@ export function printContents(
           hexPart += "  ";
           text += " ";
         }
-        // Words break at addresses that are multiples of four, wherever the line starts.
-        if (((Number(s.vma & 3n) + at) & 3) === 3) hexPart += " ";
+        // Words break at multiples of four from the section's start, wherever the line starts.
+        if ((at & 3) === 3) hexPart += " ";
       }
       lines.push(` ${(s.vma + BigInt(off)).toString(16).padStart(width, "0")} ${hexPart} ${text}\n`);
     }
