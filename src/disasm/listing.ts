@@ -91,7 +91,8 @@ function selectSections(file: ElfFile, opts: DisassembleOptions): SectionHeader[
     if (sh.sh_type === SHT_NULL || sh.sh_type === SHT_NOBITS || sh.sh_size === 0n) continue;
     const name = file.sectionName(sh) ?? "";
     if (opts.sections.length > 0 && !opts.sections.includes(name)) continue;
-    if (!opts.all) {
+    // A section named with -j is disassembled whatever its flags, as objdump does.
+    if (!opts.all && opts.sections.length === 0) {
       if ((sh.sh_flags & SHF_EXECINSTR) === 0n) continue;
     } else {
       // Sections bfd keeps to itself: the symbol table and its strings, the section names, and the
