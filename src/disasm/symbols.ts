@@ -106,7 +106,7 @@ export class SymbolIndex {
     const i = this.upperBound(address);
     const sym = list.length === 0 ? undefined : i > 0 ? this.firstAt(i - 1) : (list[0] as DisasmSymbol);
     const slot = this.slots.get(address);
-    if (slot !== undefined && slot.full && sym?.section !== section && !sym?.synthetic)
+    if (slot?.full && sym?.section !== section && !sym?.synthetic)
       return ` <${slot.defined ? withOffset(slot.full, address - slot.value) : slot.full}>`;
     if (!sym) return "";
     return ` <${withOffset(sym.name, address - sym.address)}>`;
