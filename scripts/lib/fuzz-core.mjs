@@ -27,6 +27,8 @@ export const VIEWS = [
   ["objdump", "-x"],
   ["objdump", "-s"],
   ["objdump", "-T", "-R"],
+  ["objdump", "-d", "-r"],
+  ["objdump", "-D", "--no-show-raw-insn"],
   ["overview"],
   // The commands that follow the file to its interpreter and libraries get it as a file on disk.
   ["layout"],
