@@ -3,19 +3,26 @@ import {
   type ByteSource,
   describeElfError,
   ElfFile,
+  EM_386,
+  EM_X86_64,
   ET_CORE,
   isArchive,
   isElfError,
   isElfMagic,
   parseArchive,
+  SHT_DYNSYM,
+  STB_WEAK,
 } from "../elf/index.js";
+import { pltTrail } from "../link/plt.js";
 import {
   defaultNmOptions,
   filterSymbols,
   type NmOptions,
   printSymbols,
   readNmTable,
+  type SyntheticSymbol,
   sortSymbols,
+  withSynthetic,
 } from "../render/nm.js";
 import { expandArgs } from "./argfile.js";
 import { loadDemangler } from "./demangle.js";
@@ -126,8 +133,8 @@ class FatalError extends Error {}
 /** An option nm --help lists that anatomy does not implement: refused with one line, not ignored. */
 class UnsupportedError extends Error {}
 
-/** Those options, by LONG_OPTIONS key: -l would need DWARF line tables, --synthetic BFD's PLT symbols. */
-const UNSUPPORTED = new Set(["l", "synthetic", "ifunc-chars", "no-recurse-limit"]);
+/** Those options, by LONG_OPTIONS key: -l would need DWARF line tables. */
+const UNSUPPORTED = new Set(["l", "ifunc-chars", "no-recurse-limit"]);
 
 interface Parsed {
   opts: NmOptions;
@@ -242,6 +249,9 @@ function parseArgs(rawArgs: string[], err: (m: string) => void): Parsed {
         break;
       case "special-syms":
         opts.specialSyms = true;
+        break;
+      case "synthetic":
+        opts.synthetic = true;
         break;
       case "with-symbol-versions":
         opts.withVersions = true;
@@ -566,13 +576,44 @@ class NmRun {
         }`,
       );
     }
-    const table = readNmTable(file, o.dynamic);
+    let table = readNmTable(file, o.dynamic);
     if (!table) {
       if (!this.quiet) this.err(`${name}: no symbols`);
       return;
     }
+    if (o.synthetic) table = withSynthetic(table, syntheticSymbols(file));
     if (o.format === "posix" && prefix !== "" && member === undefined) prefix = `${path}: `;
     const order = sortSymbols(table, filterSymbols(table, o), o);
     printSymbols(table, order, o, prefix, this.io.stdout);
   }
+}
+
+/**
+ * bfd's synthetic symbols for nm --synthetic: one `name@plt` per PLT stub (.plt, .plt.sec, .plt.got),
+ * named after the symbol of the relocation on the GOT slot it jumps through (`*ABS*+0xADDR@plt` for an
+ * IRELATIVE one), in stub order. x86 only, as bfd's elf_x86_64/i386 get_synthetic_symtab.
+ */
+function syntheticSymbols(file: ElfFile): SyntheticSymbol[] {
+  const m = file.header.e_machine;
+  if (m !== EM_X86_64 && m !== EM_386) return [];
+  let trail: ReturnType<typeof pltTrail>;
+  try {
+    trail = pltTrail(file);
+  } catch (e) {
+    if (isElfError(e)) return [];
+    throw e;
+  }
+  // The class comes from the relocation's own symbol (bfd copies it into the synthetic one).
+  const weak = new Set<number>();
+  const dynsym = file.sectionHeaders.find((s) => s.sh_type === SHT_DYNSYM);
+  if (dynsym) for (const s of file.symbols(dynsym)) if (s.st_info >> 4 === STB_WEAK) weak.add(s.index);
+  return trail.entries
+    .filter((e) => e.stub)
+    .sort((a, b) => (a.stub!.address < b.stub!.address ? -1 : 1))
+    .map((e) => ({
+      name: `${e.kind === "IRELATIVE" ? `*ABS*+0x${e.addend.toString(16)}` : (e.symbol ?? "")}@plt`,
+      value: e.stub!.address,
+      weak: e.symbolIndex !== 0 && weak.has(e.symbolIndex),
+      section: e.stub!.section,
+    }));
 }

@@ -47,6 +47,8 @@ export interface PltStub {
 
 export interface GotEntry {
   symbol: string | undefined;
+  /** The relocation's index into .dynsym (0: none). */
+  symbolIndex: number;
   version: string | undefined;
   /** The version is the default one (`@@`) rather than a hidden one. */
   kind: SlotKind;
@@ -295,6 +297,7 @@ export function pltTrail(file: ElfFile): PltTrail {
     const v = versions[r.r_sym];
     out.push({
       symbol: r.r_sym ? names[r.r_sym] : undefined,
+      symbolIndex: r.r_sym,
       version: v?.name,
       kind,
       relocation: relocTypeName(machine, r.r_type) ?? `type ${r.r_type}`,

@@ -556,6 +556,8 @@ export interface NmOptions {
   format: NmFormat;
   radix: 8 | 10 | 16;
   demangle?: (name: string) => string;
+  /** --synthetic: the PLT stubs' `name@plt` symbols too. */
+  synthetic?: boolean;
 }
 
 export function defaultNmOptions(): NmOptions {
@@ -949,4 +951,72 @@ function formatLine(t: NmTable, i: number, o: NmOptions, hasSize: boolean): stri
       return `${v} ${letter} ${name}`;
     }
   }
+}
+
+/** A synthetic symbol bfd adds for `--synthetic`: a PLT stub named after the symbol it calls. */
+export interface SyntheticSymbol {
+  name: string;
+  value: bigint;
+  /** The called symbol is weak (class W), else global (T). */
+  weak: boolean;
+  section: string;
+}
+
+/**
+ * The table with `extra` appended after the file's own symbols, as bfd's get_synthetic_symtab hands
+ * them to nm: class T (W for a weak symbol), no size, in the PLT section.
+ */
+export function withSynthetic(t: NmTable, extra: SyntheticSymbol[]): NmTable {
+  if (extra.length === 0) return t;
+  const n = t.count + extra.length;
+  const grow8 = (a: Uint8Array) => {
+    const b = new Uint8Array(n);
+    b.set(a);
+    return b;
+  };
+  const grow32 = (a: Uint32Array) => {
+    const b = new Uint32Array(n);
+    b.set(a);
+    return b;
+  };
+  const classes = grow8(t.classes);
+  const kinds = grow8(t.kinds);
+  const types = grow8(t.types);
+  const valueHi = grow32(t.valueHi);
+  const valueLo = grow32(t.valueLo);
+  const sizeHi = grow32(t.sizeHi);
+  const sizeLo = grow32(t.sizeLo);
+  const encoded = extra.map((s) => new TextEncoder().encode(`${s.name}\0`));
+  const nameBytes = new Uint8Array(t.nameBytes.length + encoded.reduce((a, e) => a + e.length, 0));
+  nameBytes.set(t.nameBytes);
+  const nameOffsets = new Int32Array(n);
+  nameOffsets.set(t.nameOffsets);
+  let at = t.nameBytes.length;
+  extra.forEach((s, k) => {
+    const i = t.count + k;
+    classes[i] = (s.weak ? "W" : "T").charCodeAt(0);
+    kinds[i] = K_EXTERN | K_NOSIZE | (s.weak ? K_WEAK : 0);
+    types[i] = 2; // STT_FUNC
+    valueHi[i] = Number(s.value >> 32n) >>> 0;
+    valueLo[i] = Number(s.value & 0xffffffffn) >>> 0;
+    nameOffsets[i] = at;
+    nameBytes.set(encoded[k]!, at);
+    at += encoded[k]!.length;
+  });
+  return {
+    ...t,
+    count: n,
+    name: (i) => (i < t.count ? t.name(i) : extra[i - t.count]!.name),
+    sectionName: (i) => (i < t.count ? t.sectionName(i) : extra[i - t.count]!.section),
+    classes,
+    kinds,
+    types,
+    valueHi,
+    valueLo,
+    sizeHi,
+    sizeLo,
+    nameBytes,
+    nameOffsets,
+    versions: t.versions ? [...t.versions, ...extra.map(() => "")] : undefined,
+  };
 }
