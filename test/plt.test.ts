@@ -152,3 +152,27 @@ test("plt on i386 and on a truncated file", async () => {
   assert.match(r.err, /^anatomy: .*cut: /);
   assert.doesNotMatch(r.err, /Error|\n\s+at /);
 });
+
+test("AArch64: the adrp/ldr/add/br stubs, each named as aarch64-linux-gnu-objdump -d names it", async () => {
+  const m = JSON.parse((await runCli(run, ["--json", "test/fixtures/aarch64/pie"])).out);
+  const stubs = m.entries
+    .filter((e: Entry) => e.stub)
+    .map((e: Entry) => `${(e.stub as string).slice(2)} <${e.symbol}@plt>`)
+    .sort();
+  // Recorded from binutils-aarch64-linux-gnu 2.40: `aarch64-linux-gnu-objdump -d pie | grep @plt>:`.
+  assert.deepEqual(stubs, [
+    "8e0 <__libc_start_main@plt>",
+    "8f0 <demo_hook@plt>",
+    "900 <__cxa_finalize@plt>",
+    "910 <__gmon_start__@plt>",
+    "920 <abort@plt>",
+    "930 <optional_plugin_init@plt>",
+    "940 <demo_count@plt>",
+    "950 <demo_add@plt>",
+    "960 <printf@plt>",
+  ]);
+  for (const e of m.entries.filter((x: Entry) => x.kind === "JUMP_SLOT")) {
+    assert.equal(e.relocation, "R_AARCH64_JUMP_SLOT");
+    assert.equal(e.onDisk, "0x8c0", "a lazy AArch64 slot holds PLT0's address");
+  }
+});

@@ -159,12 +159,16 @@ export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Pro
   const fs = nodeLinkFs();
   const graph = new LinkSession({ fs, env, mode: "exec" }).link(file);
   const bound = new Map<string, { to: string; value: bigint | undefined }>();
+  const weakUnresolved = new Set<string>();
   if (!graph.fatal) {
-    for (const b of bindGraph(graph, fs, { run: true }).bindings) {
+    const result = bindGraph(graph, fs, { run: true });
+    for (const b of result.bindings) {
       if (b.from !== file || b.internal) continue;
       const key = `${b.symbol}@${b.version ?? ""}`;
       if (!bound.has(key)) bound.set(key, { to: b.to, value: b.value });
     }
+    for (const w of result.weakUnresolved)
+      if (w.from === file) weakUnresolved.add(`${w.symbol}@${w.version ?? ""}`);
   }
   // Load biases at the entry point with ASLR off, as `anatomy layout` predicts them.
   const biases = new Map<string, bigint>();
@@ -206,6 +210,7 @@ export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Pro
       library: b?.to,
       value: b?.value,
       target: b?.value !== undefined && bias !== undefined ? bias + b.value : undefined,
+      weakUnresolved: e.symbol !== undefined && weakUnresolved.has(`${e.symbol}@${e.version ?? ""}`),
       callers: [],
     };
     if (e.kind === "IRELATIVE" && loadBias !== undefined) row.target = undefined;

@@ -150,8 +150,8 @@ function aarch64Slot(bytes: Uint8Array, at: bigint): bigint | undefined {
   for (let i = 0; i + 8 <= bytes.length; i += 4) {
     const adrp = le32(bytes, i);
     const ldr = le32(bytes, i + 4);
-    if ((adrp & 0x9f00001f) !== 0x90000010) continue; // adrp x16
-    if ((ldr & 0xffc003ff) !== 0xf9400211) continue; // ldr x17, [x16, #imm12*8]
+    if ((adrp & 0x9f00001f) >>> 0 !== 0x90000010) continue; // adrp x16 (>>> 0: JS bit operations are signed)
+    if ((ldr & 0xffc003ff) >>> 0 !== 0xf9400211) continue; // ldr x17, [x16, #imm12*8]
     const immlo = (adrp >>> 29) & 3;
     const immhi = (adrp >>> 5) & 0x7ffff;
     let imm = BigInt((immhi << 2) | immlo);

@@ -14,6 +14,8 @@ export interface PltRow extends GotEntry {
   target: bigint | undefined;
   /** The instructions that call or jump to the stub, or read the slot (link-time addresses). */
   callers: { from: bigint; kind: "call" | "jump" | "memory"; via: "stub" | "slot"; where: string }[];
+  /** A weak reference nothing defines: ld.so leaves the slot 0, silently. */
+  weakUnresolved?: boolean;
   /** The stub's instructions as objdump prints them (x86). */
   stubInstructions?: string[];
   /** Live process only: the slot no longer points into the PLT (or was filled at start-up). */
@@ -62,6 +64,7 @@ export function pltModel(r: PltReport): object {
       target: e.target === undefined ? null : hex(e.target),
       lazy: e.lazy,
       relro: e.relro,
+      weakUnresolved: e.weakUnresolved ?? false,
       callers: e.callers.filter((c) => c.kind !== "memory").map((c) => hex(c.from)),
       callSites: e.callers.map((c) => ({ address: hex(c.from), kind: c.kind, via: c.via, where: c.where })),
       ...(e.resolved !== undefined ? { resolved: e.resolved, live: hex(e.live) } : {}),
@@ -102,8 +105,7 @@ export function renderPlt(r: PltReport, out: Output, showCallers: boolean): void
       : `${e.symbol ?? "?"}${e.version ? `@${e.version}` : ""}`;
   const boundText = (e: PltRow): string => {
     if (e.kind === "IRELATIVE") return `resolver ${hex(e.addend)} in the program`;
-    if (!e.library)
-      return e.kind === "GLOB_DAT" || e.kind === "ABSOLUTE" ? "nothing (weak: stays 0)" : "not found";
+    if (!e.library) return e.weakUnresolved ? "nothing (weak: stays 0)" : "not found";
     return `${basename(e.library)} ${hex(e.target)}`;
   };
   const rows = r.rows.map((e) => [
