@@ -70,7 +70,10 @@ export async function disassemble(
   });
   try {
     const symbols = disasmSymbols(file, opts.demangle);
-    const index = new SymbolIndex(symbols, slotNames(file, opts.demangle));
+    const ranges = new Map<number, [bigint, bigint]>();
+    for (const sh of file.sectionHeaders)
+      if (sh.sh_addr !== 0n || sh.sh_size !== 0n) ranges.set(sh.index, [sh.sh_addr, sh.sh_addr + sh.sh_size]);
+    const index = new SymbolIndex(symbols, slotNames(file, opts.demangle), ranges);
     let status = 0;
     const wanted = selectSections(file, opts);
     for (const sh of wanted) {

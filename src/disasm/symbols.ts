@@ -71,9 +71,34 @@ export class SymbolIndex {
   /** The dynamic relocations' symbols, by the address relocated. */
   readonly slots: Map<bigint, SlotName>;
 
-  constructor(symbols: DisasmSymbol[], slots: Map<bigint, SlotName> = new Map()) {
+  /** Section index -> [start, end) of its addresses, for ties between sections (see describe). */
+  private readonly sectionRanges: Map<number, [bigint, bigint]>;
+
+  constructor(
+    symbols: DisasmSymbol[],
+    slots: Map<bigint, SlotName> = new Map(),
+    sectionRanges: Map<number, [bigint, bigint]> = new Map(),
+  ) {
     this.slots = slots;
     this.sorted = symbols.sort(compareSymbols);
+    this.sectionRanges = sectionRanges;
+  }
+
+  /**
+   * Among the symbols at the address of sorted[i], one whose section holds `address`, if the preferred
+   * one's does not: a symbol at the end of .data (`__TMC_END__`) loses to one at the start of the .bss
+   * that follows (`completed.0`), as objdump shows.
+   */
+  private inSection(i: number, address: bigint): DisasmSymbol {
+    const first = this.firstAt(i);
+    const holds = (sym: DisasmSymbol) => {
+      const r = this.sectionRanges.get(sym.section);
+      return r !== undefined && address >= r[0] && address < r[1];
+    };
+    if (this.sectionRanges.size === 0 || holds(first)) return first;
+    for (let k = i; k >= 0 && (this.sorted[k] as DisasmSymbol).address === first.address; k--)
+      if (holds(this.sorted[k] as DisasmSymbol)) return this.sorted[k] as DisasmSymbol;
+    return first;
   }
 
   /** Index of the first symbol with address > `address`. */
@@ -104,7 +129,8 @@ export class SymbolIndex {
   describe(address: bigint, section = -2): string {
     const list = this.sorted;
     const i = this.upperBound(address);
-    const sym = list.length === 0 ? undefined : i > 0 ? this.firstAt(i - 1) : (list[0] as DisasmSymbol);
+    const sym =
+      list.length === 0 ? undefined : i > 0 ? this.inSection(i - 1, address) : (list[0] as DisasmSymbol);
     const slot = this.slots.get(address);
     if (slot?.full && sym?.section !== section && !sym?.synthetic)
       return ` <${slot.defined ? withOffset(slot.full, address - slot.value) : slot.full}>`;
