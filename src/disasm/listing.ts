@@ -7,6 +7,8 @@ import {
   type ElfFile,
   EM_386,
   EM_X86_64,
+  ET_REL,
+  relocTypeName,
   type SectionHeader,
   SHF_ALLOC,
   SHF_EXECINSTR,
@@ -16,6 +18,7 @@ import {
   SHT_RELA,
   SHT_STRTAB,
   SHT_SYMTAB,
+  sectionRelocations,
 } from "../elf/index.js";
 import { type DisasmSymbol, disasmSymbols, SymbolIndex, slotNames, withOffset } from "./symbols.js";
 import type { X86Disassembler } from "./x86.js";
@@ -118,6 +121,43 @@ function sectionInRange(sh: SectionHeader, opts: DisassembleOptions): boolean {
 
 const hex = (v: bigint): string => v.toString(16);
 
+interface InlineReloc {
+  offset: bigint;
+  text: string;
+}
+
+/**
+ * -d -r on a relocatable file: the relocations against section `sh`, by offset, each as objdump prints
+ * it under its instruction: `OFFSET: TYPE\tSYMBOL+ADDEND` (a section symbol by its section's name).
+ */
+function inlineRelocations(file: ElfFile, sh: SectionHeader): InlineReloc[] {
+  if (file.header.e_type !== ET_REL) return [];
+  const out: InlineReloc[] = [];
+  for (const rs of file.sectionHeaders) {
+    if ((rs.sh_type !== SHT_RELA && rs.sh_type !== SHT_REL) || rs.sh_info !== sh.index) continue;
+    const symtab = rs.sh_link > 0 && rs.sh_link < file.sectionCount ? file.section(rs.sh_link) : undefined;
+    const syms = symtab ? file.symbols(symtab) : [];
+    for (const r of sectionRelocations(file, rs)) {
+      const sym = syms[r.r_sym];
+      let name = "*ABS*";
+      if (sym && r.r_sym !== 0)
+        name =
+          (sym.st_info & 0xf) === 3 // STT_SECTION
+            ? (file.sectionName(file.section(sym.shndx)) ?? "")
+            : (sym.name ?? "");
+      const type = relocTypeName(file.header.e_machine, r.r_type) ?? `*unknown*`;
+      const addend =
+        rs.sh_type !== SHT_RELA || r.r_addend === 0n
+          ? ""
+          : r.r_addend < 0n
+            ? `-0x${hex(-r.r_addend)}`
+            : `+0x${hex(r.r_addend)}`;
+      out.push({ offset: r.r_offset, text: `${hex(r.r_offset)}: ${type}\t${name}${addend}` });
+    }
+  }
+  return out.sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+}
+
 /** The width of the address column: the section's end address without the leading zero nibbles, kept in fours. */
 function addressWidth(end: bigint): number {
   const digits = end.toString(16).padStart(16, "0");
@@ -172,6 +212,8 @@ function listSection(
     buf = "";
   };
   const symbolize = (address: bigint): string => index.describe(address, sh.index);
+  const relocs = opts.inlineRelocs ? inlineRelocations(file, sh) : [];
+  let nextReloc = 0;
   let next = 0;
   while (next < stops.length && (stops[next] as DisasmSymbol).address - start <= BigInt(from)) next++;
   // The first label: the symbol at or before the start in this section, else the next one, else the section.
@@ -224,6 +266,13 @@ function listSection(
         const a = address + BigInt(line);
         buf += opts.showAddresses ? `${hex(a).padStart(width, " ")}:\t${more}\n` : `\t${more}\n`;
       }
+    }
+    // The relocations that patch this instruction's bytes, under it.
+    const past = BigInt(pos + length);
+    while (nextReloc < relocs.length && (relocs[nextReloc] as InlineReloc).offset < past) {
+      const r = relocs[nextReloc] as InlineReloc;
+      if (r.offset >= BigInt(pos)) buf += `\t\t\t${r.text}\n`;
+      nextReloc++;
     }
     pos += length;
     if (buf.length >= FLUSH_AT) flush();
