@@ -26,6 +26,7 @@ import {
 } from "../render/nm.js";
 import { expandArgs } from "./argfile.js";
 import { loadDemangler } from "./demangle.js";
+import { FatalError, getoptLong, type LongOption, reportParseFailure, UnsupportedError } from "./getopt.js";
 import type { CommandIO } from "./io.js";
 
 /** GNU nm 2.40's usage text (nm.c usage), as Debian's x86-64 build prints it. */
@@ -82,10 +83,8 @@ declare const ANATOMY_VERSION: string | undefined;
 
 const VERSION_TEXT = `anatomy nm (GNU binutils-compatible, 2.40) ${typeof ANATOMY_VERSION === "string" ? ANATOMY_VERSION : "dev"}\n`;
 
-type ArgKind = "none" | "required" | "optional";
-
 /** nm.c long_options, in its order (getopt lists ambiguous matches in this order). */
-const LONG_OPTIONS: [string, ArgKind, string][] = [
+const LONG_OPTIONS: LongOption[] = [
   ["debug-syms", "none", "a"],
   ["demangle", "optional", "C"],
   ["dynamic", "none", "D"],
@@ -127,11 +126,6 @@ const LONG_OPTIONS: [string, ArgKind, string][] = [
 /** nm 2.40's getopt string "aABCDef:gHhjJlnopPrSst:uU:vVvWX:" (yes: -U takes an argument there). */
 const SHORT_WITH_ARG = new Set(["f", "t", "U", "X"]);
 const SHORT_NO_ARG = new Set("aABCDegHhjJlnopPrSsuvVW".split(""));
-
-class UsageError extends Error {}
-class FatalError extends Error {}
-/** An option nm --help lists that anatomy does not implement: refused with one line, not ignored. */
-class UnsupportedError extends Error {}
 
 /** Those options, by LONG_OPTIONS key: -l would need DWARF line tables. */
 const UNSUPPORTED = new Set(["l", "ifunc-chars", "no-recurse-limit"]);
@@ -286,79 +280,22 @@ function parseArgs(rawArgs: string[], err: (m: string) => void): Parsed {
     }
   };
 
-  let i = 0;
-  while (i < args.length) {
-    const a = args[i++]!;
-    if (a === "--") {
-      files.push(...args.slice(i));
-      break;
-    }
-    if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-      const exact = LONG_OPTIONS.find((o) => o[0] === name);
-      let found = exact;
-      if (!found) {
-        const matches = LONG_OPTIONS.filter((o) => o[0].startsWith(name));
-        const distinct = matches.filter(
-          (m, k) => matches.findIndex((x) => x[1] === m[1] && x[2] === m[2]) === k,
-        );
-        if (distinct.length > 1) {
-          err(
-            `nm: option '--${name}' is ambiguous; possibilities:${matches.map((m) => ` '--${m[0]}'`).join("")}\n`,
-          );
-          throw new UsageError();
-        }
-        found = matches[0];
-      }
-      if (!found) {
-        err(`nm: unrecognized option '${a}'\n`);
-        throw new UsageError();
-      }
-      const [full, kind, key] = found;
-      if (UNSUPPORTED.has(key)) throw new UnsupportedError(`--${full}`);
-      let value: string | undefined;
-      if (eq >= 0) {
-        if (kind === "none") {
-          err(`nm: option '--${full}' doesn't allow an argument\n`);
-          throw new UsageError();
-        }
-        value = a.slice(eq + 1);
-      } else if (kind === "required") {
-        if (i >= args.length) {
-          err(`nm: option '--${full}' requires an argument\n`);
-          throw new UsageError();
-        }
-        value = args[i++];
-      }
-      apply(key, value);
-      continue;
-    }
-    if (a.startsWith("-") && a.length > 1) {
-      for (let k = 1; k < a.length; k++) {
-        const c = a[k]!;
-        if (SHORT_WITH_ARG.has(c)) {
-          let value: string;
-          if (k + 1 < a.length) value = a.slice(k + 1);
-          else if (i < args.length) value = args[i++]!;
-          else {
-            err(`nm: option requires an argument -- '${c}'\n`);
-            throw new UsageError();
-          }
-          apply(c, value);
-          break;
-        }
-        if (!SHORT_NO_ARG.has(c)) {
-          err(`nm: invalid option -- '${c}'\n`);
-          throw new UsageError();
-        }
-        if (c === "l") throw new UnsupportedError("-l (--line-numbers)");
-        apply(c, undefined);
-      }
-      continue;
-    }
-    files.push(a);
-  }
+  getoptLong(
+    args,
+    {
+      program: "nm",
+      long: LONG_OPTIONS,
+      shortWithArg: SHORT_WITH_ARG,
+      shortNoArg: SHORT_NO_ARG,
+      refuse: (key, spelled) => {
+        if (UNSUPPORTED.has(key))
+          throw new UnsupportedError(spelled === "-l" ? "-l (--line-numbers)" : spelled);
+      },
+    },
+    err,
+    apply,
+    files,
+  );
   return p;
 }
 
@@ -387,19 +324,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   try {
     parsed = parseArgs(args, err);
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(USAGE_BODY);
-      return 1;
-    }
-    if (e instanceof FatalError) {
-      err(`nm: ${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof UnsupportedError) {
-      err(`anatomy: nm: ${e.message} is not supported yet\n`);
-      return 1;
-    }
-    throw e;
+    return reportParseFailure("nm", USAGE_BODY, e, err);
   }
   if (parsed.help) {
     io.stdout.write(`${USAGE_BODY}Report bugs to <https://sourceware.org/bugzilla/>.\n`);

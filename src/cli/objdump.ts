@@ -20,6 +20,7 @@ import { printSymbolTable } from "../render/objdump/symbols.js";
 import { expandArgs } from "./argfile.js";
 import { nodeDecompressors } from "./decompressors.js";
 import { loadDemangler } from "./demangle.js";
+import { FatalError, getoptLong, type LongOption, reportParseFailure, UnsupportedError } from "./getopt.js";
 import { type CommandIO, isInputError } from "./io.js";
 
 declare const ANATOMY_VERSION: string | undefined;
@@ -57,10 +58,8 @@ const USAGE = `Usage: objdump <option(s)> <file(s)>
       --[no-]show-raw-insn       Display hex alongside symbolic disassembly
 `;
 
-type ArgKind = "none" | "required" | "optional";
-
 /** objdump 2.40's long options in its table's order (getopt lists ambiguous matches in this order). */
-const LONG_OPTIONS: [string, ArgKind, string][] = [
+const LONG_OPTIONS: LongOption[] = [
   ["adjust-vma", "required", "adjust-vma"],
   ["all-headers", "none", "x"],
   ["architecture", "required", "m"],
@@ -196,9 +195,6 @@ interface Options {
   files: string[];
 }
 
-class UsageError extends Error {}
-class FatalError extends Error {}
-class UnsupportedError extends Error {}
 /** Thrown after a fatal message: objdump stops at once. */
 class FatalStop extends Error {}
 
@@ -329,80 +325,19 @@ function parseArgs(rawArgs: string[], err: (m: string) => void): Options {
         break;
     }
   };
-  let i = 0;
-  while (i < args.length) {
-    const a = args[i++]!;
-    if (a === "--") {
-      o.files.push(...args.slice(i));
-      break;
-    }
-    if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-      let found = LONG_OPTIONS.find((x) => x[0] === name);
-      if (!found) {
-        const matches = LONG_OPTIONS.filter((x) => x[0].startsWith(name));
-        const distinct = matches.filter(
-          (m, k) => matches.findIndex((x) => x[1] === m[1] && x[2] === m[2]) === k,
-        );
-        if (distinct.length > 1) {
-          err(
-            `objdump: option '${a.slice(0, eq < 0 ? a.length : eq)}' is ambiguous; possibilities:${matches.map((m) => ` '--${m[0]}'`).join("")}\n`,
-          );
-          throw new UsageError();
-        }
-        found = matches[0];
-      }
-      if (!found) {
-        err(`objdump: unrecognized option '${a}'\n`);
-        throw new UsageError();
-      }
-      const [full, kind, key] = found;
-      let value: string | undefined;
-      if (eq >= 0) {
-        if (kind === "none") {
-          err(`objdump: option '--${full}' doesn't allow an argument\n`);
-          throw new UsageError();
-        }
-        value = a.slice(eq + 1);
-      } else if (kind === "required") {
-        if (i >= args.length) {
-          err(`objdump: option '--${full}' requires an argument\n`);
-          throw new UsageError();
-        }
-        value = args[i++];
-      }
-      apply(key, value, `--${full}`);
-      continue;
-    }
-    if (a.startsWith("-") && a.length > 1) {
-      for (let k = 1; k < a.length; k++) {
-        const c = a[k]!;
-        if (c === "W") {
-          apply("W", k + 1 < a.length ? a.slice(k + 1) : undefined, "-W");
-          break;
-        }
-        if (SHORT_WITH_ARG.has(c)) {
-          let value: string;
-          if (k + 1 < a.length) value = a.slice(k + 1);
-          else if (i < args.length) value = args[i++]!;
-          else {
-            err(`objdump: option requires an argument -- '${c}'\n`);
-            throw new UsageError();
-          }
-          apply(c, value, `-${c}`);
-          break;
-        }
-        if (!SHORT_NO_ARG.has(c)) {
-          err(`objdump: invalid option -- '${c}'\n`);
-          throw new UsageError();
-        }
-        apply(c, undefined, `-${c}`);
-      }
-      continue;
-    }
-    o.files.push(a);
-  }
+  getoptLong(
+    args,
+    {
+      program: "objdump",
+      long: LONG_OPTIONS,
+      shortWithArg: SHORT_WITH_ARG,
+      shortNoArg: SHORT_NO_ARG,
+      shortOptionalArg: new Set(["W"]),
+    },
+    err,
+    apply,
+    o.files,
+  );
   return o;
 }
 
@@ -412,19 +347,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   try {
     o = parseArgs(args, err);
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(USAGE);
-      return 1;
-    }
-    if (e instanceof FatalError) {
-      err(`objdump: ${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof UnsupportedError) {
-      err(`anatomy: objdump: ${e.message} is not supported yet\n`);
-      return 1;
-    }
-    throw e;
+    return reportParseFailure("objdump", USAGE, e, err);
   }
   if (o.help) {
     io.stdout.write(USAGE);
