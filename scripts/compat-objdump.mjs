@@ -8,8 +8,9 @@
 //          [--max-size MB]
 //   --quick   a fixed sample of 100 files (every k-th of the sorted list)
 import { spawnSync } from "node:child_process";
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { binaryKind } from "./lib/elf-files.mjs";
 import { ROOT } from "./lib/fixtures.mjs";
 import { loadCommands } from "./lib/in-process.mjs";
 
@@ -43,22 +44,6 @@ for (let i = 0; i < argv.length; i++) {
   else throw new Error(`unknown argument ${a}`);
 }
 
-function kindOf(path) {
-  let fd;
-  try {
-    fd = openSync(path, "r");
-    const b = Buffer.alloc(8);
-    const n = readSync(fd, b, 0, 8, 0);
-    if (n >= 4 && b.subarray(0, 4).toString("latin1") === "\x7fELF") return "elf";
-    if (n === 8 && b.toString("latin1") === "!<arch>\n") return "archive";
-    return null;
-  } catch {
-    return null;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 function collect(dirs) {
   const files = [];
   const walk = (dir, depth) => {
@@ -78,7 +63,7 @@ function collect(dirs) {
         } catch {
           continue;
         }
-        if (kindOf(p)) files.push(p);
+        if (binaryKind(p)) files.push(p);
       }
     }
   };

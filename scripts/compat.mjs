@@ -16,20 +16,10 @@
 //   --max-size   skip files larger than this (default 40 MB; the whole matrix on /usr/bin/node takes
 //                minutes and gigabytes of output)
 import { spawn } from "node:child_process";
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  realpathSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { binaryKind } from "./lib/elf-files.mjs";
 import { caseLabel, matrix, split } from "./lib/matrix.mjs";
 import { CommandRunner } from "./lib/runner.mjs";
 
@@ -83,25 +73,6 @@ function defaultDirs() {
   });
 }
 
-const MAGIC_ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
-const MAGIC_AR = Buffer.from("!<arch>\n", "latin1");
-
-function kindOf(path) {
-  let fd;
-  try {
-    fd = openSync(path, "r");
-    const b = Buffer.alloc(8);
-    const n = readSync(fd, b, 0, 8, 0);
-    if (n >= 4 && b.subarray(0, 4).equals(MAGIC_ELF)) return "elf";
-    if (n === 8 && b.equals(MAGIC_AR)) return "archive";
-    return null;
-  } catch {
-    return null;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 function collectFiles(dirs) {
   const seen = new Set();
   const files = [];
@@ -131,7 +102,7 @@ function collectFiles(dirs) {
       const key = `${st.dev}:${st.ino}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      if (!kindOf(p)) continue;
+      if (!binaryKind(p)) continue;
       if (st.size > opt.maxSize * 1024 * 1024) {
         skippedBig++;
         continue;
@@ -264,7 +235,7 @@ const stats = new Map(cases.map((c) => [caseLabel(c), { same: 0, total: 0, excep
 const startTime = Date.now();
 const casesOf = (f) => {
   // -c only means something for archives; the rest applies to all.
-  const isArchive = kindOf(f) === "archive";
+  const isArchive = binaryKind(f) === "archive";
   return cases.filter((c) => isArchive || !c.args.includes("-c"));
 };
 const totalRuns = files.reduce((n, f) => n + casesOf(f).length, 0);

@@ -23,3 +23,20 @@ export function elfFilesIn(dir, options) {
     .map((n) => join(dir, n))
     .filter((p) => isElf(p, options));
 }
+
+/** "elf", "archive" (ar's `!<arch>\n`), or null: what a file is by its first bytes. */
+export function binaryKind(path) {
+  let fd;
+  try {
+    fd = openSync(path, "r");
+    const b = Buffer.alloc(8);
+    const n = readSync(fd, b, 0, 8, 0);
+    if (n >= 4 && b.subarray(0, 4).toString("latin1") === "\x7fELF") return "elf";
+    if (n === 8 && b.toString("latin1") === "!<arch>\n") return "archive";
+    return null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
