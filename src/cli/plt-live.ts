@@ -2,7 +2,7 @@
 // pointing back into the PLT (lazy binding has not happened yet) or bound, and then to which symbol of
 // which mapped object.
 import { closeSync, openSync, readlinkSync, readSync } from "node:fs";
-import { SHN_UNDEF } from "../elf/constants.js";
+import { SHN_UNDEF, SHT_DYNSYM } from "../elf/constants.js";
 import { ElfFile } from "../elf/file.js";
 import { mappedLoadBias } from "../process/addr-resolve.js";
 import { type MapsEntry, parseMaps } from "../process/proc-maps.js";
@@ -20,42 +20,51 @@ function whyNot(code: string | undefined, pid: number): string {
 }
 
 /** The mapped object and symbol an address falls in: `libc.so.6 puts+0x0`. */
+/** A mapped object's ELF file and its defined dynamic symbols, read once per path. */
+interface MappedObject {
+  file: ElfFile;
+  defined: { name: string; value: bigint; size: bigint }[];
+}
+
 function symbolAt(
   maps: MapsEntry[],
   addr: bigint,
   io: CommandIO,
-  files: Map<string, ElfFile | null>,
+  files: Map<string, MappedObject | null>,
 ): string | undefined {
   const i = maps.findIndex((m) => addr >= m.start && addr < m.end);
   if (i < 0) return undefined;
   const m = maps[i]!;
   if (!m.path.startsWith("/")) return m.path || "anonymous memory";
-  let f = files.get(m.path);
-  if (f === undefined) {
+  let obj = files.get(m.path);
+  if (obj === undefined) {
+    obj = null;
     try {
-      f = ElfFile.open(io.openFile(m.path));
+      const file = ElfFile.open(io.openFile(m.path));
+      const dynsym = file.sectionHeaders.find((s) => s.sh_type === SHT_DYNSYM);
+      const defined = (dynsym ? file.symbols(dynsym) : [])
+        .filter((s) => s.st_shndx !== SHN_UNDEF && s.name)
+        .map((s) => ({ name: s.name!, value: s.st_value, size: s.st_size }));
+      obj = { file, defined };
     } catch {
-      f = null;
+      // not readable as ELF: named by its path alone
     }
-    files.set(m.path, f);
+    files.set(m.path, obj);
   }
   const base = m.path.slice(m.path.lastIndexOf("/") + 1);
-  if (!f) return base;
-  const bias = mappedLoadBias(maps, i, f);
+  if (!obj) return base;
+  const bias = mappedLoadBias(maps, i, obj.file);
   if (bias === undefined) return base;
   const value = addr - bias;
-  const dynsym = f.sectionHeaders.find((s) => s.sh_type === 11);
-  if (!dynsym) return `${base}+0x${value.toString(16)}`;
   // The defined dynamic symbol whose range holds the address (an exported function's start, usually).
   let best: { name: string; value: bigint } | undefined;
-  for (const s of f.symbols(dynsym)) {
-    if (s.st_shndx === SHN_UNDEF || !s.name || s.st_value > value) continue;
-    if (s.st_value === value || (s.st_size > 0n && value < s.st_value + s.st_size))
-      if (!best || s.st_value > best.value) best = { name: s.name, value: s.st_value };
+  for (const s of obj.defined) {
+    if (s.value > value) continue;
+    if (s.value === value || (s.size > 0n && value < s.value + s.size))
+      if (!best || s.value > best.value) best = s;
   }
-  return best
-    ? `${base} ${best.name}${value === best.value ? "" : `+0x${(value - best.value).toString(16)}`}`
-    : base;
+  if (!best) return obj.defined.length ? base : `${base}+0x${value.toString(16)}`;
+  return `${base} ${best.name}${value === best.value ? "" : `+0x${(value - best.value).toString(16)}`}`;
 }
 
 export async function livePlt(
@@ -100,7 +109,7 @@ export async function livePlt(
   const buf = Buffer.alloc(word);
   const plt = elf.sectionHeaders.filter((s) => (elf.sectionName(s) ?? "").startsWith(".plt"));
   const inPlt = (v: bigint) => plt.some((s) => v >= bias + s.sh_addr && v < bias + s.sh_addr + s.sh_size);
-  const files = new Map<string, ElfFile | null>();
+  const files = new Map<string, MappedObject | null>();
   let status = 0;
   try {
     for (const row of report.rows) {

@@ -195,13 +195,7 @@ export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Pro
       }
     }
   }
-  const realOf = (p: string): string => {
-    try {
-      return fs.realpath(p) ?? p;
-    } catch {
-      return p;
-    }
-  };
+  const realOf = (p: string): string => fs.realpath(p) ?? p;
   const rows: PltRow[] = trail.entries.map((e) => {
     const b = e.symbol ? bound.get(`${e.symbol}@${e.version ?? ""}`) : undefined;
     const bias = b ? (biases.get(b.to) ?? biases.get(realOf(b.to))) : undefined;
@@ -213,7 +207,6 @@ export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Pro
       weakUnresolved: e.symbol !== undefined && weakUnresolved.has(`${e.symbol}@${e.version ?? ""}`),
       callers: [],
     };
-    if (e.kind === "IRELATIVE" && loadBias !== undefined) row.target = undefined;
     return row;
   });
   await callSites(elf, rows);

@@ -2,7 +2,7 @@
 // RIP-relative memory operand with the address it reads (a `call *slot(%rip)` of -fno-plt code, a GOT
 // load). `anatomy plt` uses them to find the call sites of each PLT stub and GOT slot. Decoding is
 // iced-x86's (WASM), loaded only here.
-import type * as Iced from "iced-x86";
+import { loadIced } from "./x86.js";
 
 export interface CodeReference {
   /** Address of the instruction. */
@@ -10,15 +10,6 @@ export interface CodeReference {
   kind: "call" | "jump" | "memory";
   /** The branch target, or the memory operand's address. */
   to: bigint;
-}
-
-type IcedModule = typeof Iced;
-let iced: Promise<IcedModule> | undefined;
-function loadIced(): Promise<IcedModule> {
-  iced ??= import("iced-x86").then(
-    (m) => (m as unknown as { default?: IcedModule }).default ?? (m as unknown as IcedModule),
-  );
-  return iced;
 }
 
 /**
