@@ -24,6 +24,11 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   const session = new LinkSession({ fs, env: a.env, mode: "ldd", x86Level: a.x86Level });
   let status = 0;
   const models: unknown[] = [];
+  // What is printed so far goes out before a complaint, as it would from ldd's separate ld.so runs.
+  const complain = (message: string) => {
+    io.stdout.flush?.();
+    io.stderr.write(message);
+  };
   for (const file of a.files) {
     // ldd is a shell script running ld.so once per file: each file's lines are out before the next
     // file's, on stdout and stderr alike, even when both go to one file (`ldd A B > f 2>&1`).
@@ -32,14 +37,12 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     // ldd runs "./NAME" for a name without a slash, so that is the name ld.so sees.
     const path = file.includes("/") ? file : `./${file}`;
     if (!fs.exists(path)) {
-      io.stdout.flush?.();
-      io.stderr.write(`ldd: ${path}: No such file or directory\n`);
+      complain(`ldd: ${path}: No such file or directory\n`);
       status = 1;
       continue;
     }
     if (!fs.open(path)) {
-      io.stdout.flush?.();
-      io.stderr.write(`ldd: ${path}: not regular file\n`);
+      complain(`ldd: ${path}: not regular file\n`);
       status = 1;
       continue;
     }
@@ -62,8 +65,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       }
     } catch (e) {
       if (!(e instanceof LinkError)) throw e;
-      io.stdout.flush?.();
-      io.stderr.write("\tnot a dynamic executable\n");
+      complain("\tnot a dynamic executable\n");
       status = 1;
     }
   }
