@@ -19,7 +19,11 @@ import { printSectionDumps } from "../render/readelf/dumps.js";
 import { printDynamic } from "../render/readelf/dynamic.js";
 import { printFileHeader } from "../render/readelf/file-header.js";
 import { printNotes } from "../render/readelf/notes.js";
-import { checkProgramHeaders, printProgramHeaders } from "../render/readelf/program-headers.js";
+import {
+  checkProgramHeaders,
+  printProgramHeaders,
+  programHeadersReadable,
+} from "../render/readelf/program-headers.js";
 import { printRelocations } from "../render/readelf/relocations.js";
 import {
   checkSectionHeaders,
@@ -284,28 +288,11 @@ const HEADER_VIEWS = new Set<(ctx: ReadelfContext) => void>([
 
 /**
  * Whether readelf.c's get_program_headers can load the table, reporting as it does when it cannot:
- * readelf caches the table once read but not a failure, so every caller reports it again.
+ * readelf caches the table once read but not a failure, so every caller reports it again. An oversized
+ * e_phentsize is warned about once, by the read that succeeds (the program-header view).
  */
 function readProgramHeaders(ctx: ReadelfContext, phnum: number): boolean {
-  const { file } = ctx;
-  const h = file.header;
-  const entsize = file.is64 ? 56 : 32;
-  if (phnum * entsize >= file.size) {
-    ctx.error(`Too many program headers - 0x${phnum.toString(16)} - the file is not that big`);
-    return false;
-  }
-  if (h.e_phentsize === 0 || phnum === 0) return false;
-  if (h.e_phentsize < entsize) {
-    ctx.error("The e_phentsize field in the ELF header is less than the size of an ELF program header");
-    return false;
-  }
-  // An oversized e_phentsize is warned about once, by the read that succeeds (the program-header view).
-  const amount = BigInt(phnum) * BigInt(h.e_phentsize);
-  if (h.e_phoff > BigInt(file.size) || amount > BigInt(file.size) - h.e_phoff) {
-    ctx.error(`Reading ${amount} bytes extends past end of file for program headers`);
-    return false;
-  }
-  return true;
+  return phnum !== 0 && programHeadersReadable(ctx, phnum, false);
 }
 
 /** e_phnum after extended numbering, as far as section 0 can be read. */

@@ -265,27 +265,40 @@ function findSection(secs: ReadelfSections, name: string): SectionHeader | undef
   return secs.headers.find((s) => s.sh_name < limit && rawSectionName(secs, s) === name);
 }
 
-/** get_program_headers, with its messages. */
-function readProgramHeaders(ctx: ReadelfContext, phnum: number): ProgramHeader[] | undefined {
+/**
+ * get_program_headers' checks, with its messages: whether the table of `phnum` entries can be read.
+ * The oversized-e_phentsize warning comes from the read that goes on (`warnOversized`).
+ */
+export function programHeadersReadable(ctx: ReadelfContext, phnum: number, warnOversized: boolean): boolean {
   const { file } = ctx;
   const h = file.header;
   const entsize = file.is64 ? 56 : 32;
   if (phnum * entsize >= file.size) {
     ctx.error(`Too many program headers - 0x${phnum.toString(16)} - the file is not that big`);
-    return undefined;
+    return false;
   }
-  if (h.e_phentsize === 0) return undefined;
+  if (h.e_phentsize === 0) return false;
   if (h.e_phentsize < entsize) {
     ctx.error("The e_phentsize field in the ELF header is less than the size of an ELF program header");
-    return undefined;
+    return false;
   }
-  if (h.e_phentsize > entsize)
+  if (warnOversized && h.e_phentsize > entsize)
     ctx.warn("The e_phentsize field in the ELF header is larger than the size of an ELF program header");
   const amount = BigInt(phnum) * BigInt(h.e_phentsize);
   if (h.e_phoff > BigInt(file.size) || amount > BigInt(file.size) - h.e_phoff) {
     ctx.error(`Reading ${amount} bytes extends past end of file for program headers`);
-    return undefined;
+    return false;
   }
+  return true;
+}
+
+/** get_program_headers, with its messages. */
+function readProgramHeaders(ctx: ReadelfContext, phnum: number): ProgramHeader[] | undefined {
+  if (!programHeadersReadable(ctx, phnum, true)) return undefined;
+  const { file } = ctx;
+  const h = file.header;
+  const entsize = file.is64 ? 56 : 32;
+  const amount = BigInt(phnum) * BigInt(h.e_phentsize);
   // Stepped through at the struct's size, not e_phentsize, as get_32bit_program_headers does.
   const r = file.reader(h.e_phoff, amount, "program headers");
   const out: ProgramHeader[] = new Array(phnum);
