@@ -2,17 +2,20 @@
 // `-M suffix`). Decoding is iced-x86's (WASM, loaded on first use); the text starts from iced's GAS
 // formatter, operand by operand, and the places where objdump's text differs are rules below, each
 // measured against objdump (scripts/compat-disasm.mjs).
+import { createRequire } from "node:module";
 import type * as Iced from "iced-x86";
+import { ByteTable } from "./byte-table.js";
 
 type IcedModule = typeof Iced;
 
-let icedModule: Promise<IcedModule> | undefined;
+let icedModule: IcedModule | undefined;
 
-/** Loads iced-x86 once; its module instantiates the WASM synchronously on require. */
-export function loadIced(): Promise<IcedModule> {
-  icedModule ??= import("iced-x86").then(
-    (m) => (m as unknown as { default?: IcedModule }).default ?? (m as unknown as IcedModule),
-  );
+/**
+ * Loads iced-x86 once; its module instantiates the WASM synchronously on require. It is required, not
+ * imported: an ESM import of this CommonJS package has node scan its whole source for export names.
+ */
+export async function loadIced(): Promise<IcedModule> {
+  icedModule ??= createRequire(import.meta.url)("iced-x86") as IcedModule;
   return icedModule;
 }
 
@@ -49,6 +52,12 @@ export class X86Disassembler {
   private codeNames: Record<number, string> | undefined;
   /** Codes iced tells apart by a prefix objdump counts as unused: REX.W nop is `rex.W nop`. */
   private readonly sameCode: Map<number, number>;
+  /** The offset the decoder reads next without being told. */
+  private nextOffset = -1;
+  private readonly cache = new ByteTable<CachedText>(CACHE_SIZE);
+  /** Near branches, keyed by their bytes without the displacement. */
+  private readonly branchCache = new ByteTable<CachedText>(CACHE_SIZE / 4);
+  private readonly displacementSizes = new Map<number, number>();
 
   constructor(
     iced: IcedModule,
@@ -111,19 +120,98 @@ export class X86Disassembler {
       this.windowBytes = bytes;
       this.windowStart = offset;
       this.windowEnd = end;
+      this.nextOffset = -1;
     }
     const decoder = this.decoder as Iced.Decoder;
-    decoder.position = offset - this.windowStart;
-    decoder.ip = address;
+    // The decoder moves on by itself from one instruction to the next; it is told only of jumps.
+    if (offset !== this.nextOffset) {
+      decoder.position = offset - this.windowStart;
+      decoder.ip = address;
+    }
     const ins = this.instr;
     decoder.decodeOut(ins);
     if (ins.isInvalid) {
+      this.nextOffset = -1;
       // An instruction cut off by the end of the section prints as its first byte.
       if (decoder.lastError === iced.DecoderError.NoMoreBytes)
         return { length: 1, text: `.byte 0x${(bytes[offset] as number).toString(16)}` };
       return { length: 1, text: "(bad)" };
     }
-    return { length: ins.length, text: this.formatAtt(ins, bytes, offset, symbolize) };
+    const length = ins.length;
+    this.nextOffset = offset + length;
+    return { length, text: this.text(ins, bytes, offset, length, address, symbolize) };
+  }
+
+  /**
+   * The instruction's text, from the cache when the same bytes were seen before. Text depends only on
+   * the bytes, except for a branch target or a RIP-relative operand's address, which are computed here
+   * from the address and the displacement (a branch is cached without its displacement bytes).
+   */
+  private text(
+    ins: Iced.Instruction,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+    address: bigint,
+    symbolize: Symbolizer,
+  ): string {
+    const end = offset + length;
+    let cached = this.cache.get(bytes, offset, end);
+    let displacement = 0;
+    if (cached === undefined) {
+      displacement = this.branchDisplacementSize(ins.code);
+      if (displacement > 0) cached = this.branchCache.get(bytes, offset, end - displacement);
+    }
+    if (cached !== undefined) {
+      if (cached.kind === PLAIN) return cached.text;
+      const target =
+        cached.kind === BRANCH
+          ? address + BigInt(length + signedAt(bytes, end - cached.size, cached.size))
+          : address + BigInt(length) + cached.displacement;
+      return cached.text + this.addressText(target & cached.mask, symbolize);
+    }
+    const text = this.formatAtt(ins, bytes, offset, symbolize);
+    const entry = this.cacheEntry(ins, text, symbolize);
+    if (entry?.kind === BRANCH) this.branchCache.add(bytes, offset, end - displacement, entry);
+    else if (entry !== undefined) this.cache.add(bytes, offset, end, entry);
+    return text;
+  }
+
+  /** What of the text just made can be kept: all of it, or all but the address at its end. */
+  private cacheEntry(ins: Iced.Instruction, text: string, symbolize: Symbolizer): CachedText | undefined {
+    const K = this.iced.OpKind;
+    const R = this.iced.Register;
+    for (let i = 0; i < ins.opCount; i++) {
+      const kind = ins.opKind(i);
+      if (kind === K.NearBranch16 || kind === K.NearBranch32 || kind === K.NearBranch64) {
+        const size = this.branchDisplacementSize(ins.code);
+        const mask =
+          kind === K.NearBranch16 ? 0xffffn : kind === K.NearBranch32 ? 0xffff_ffffn : this.addrMask;
+        const tail = this.addressText(ins.nearBranchTarget & mask, symbolize);
+        if (size === 0 || !text.endsWith(tail)) return undefined;
+        return { kind: BRANCH, text: text.slice(0, text.length - tail.length), size, displacement: 0n, mask };
+      }
+      if (kind === K.Memory && (ins.memoryBase === R.RIP || ins.memoryBase === R.EIP)) {
+        const mask = ins.memoryBase === R.EIP ? 0xffff_ffffn : this.addrMask;
+        const target = ins.memoryDisplacementU64;
+        const tail = this.addressText(target & mask, symbolize);
+        if (!text.endsWith(tail)) return undefined;
+        const displacement = BigInt.asIntN(32, target - ins.nextIP);
+        return { kind: RIP, text: text.slice(0, text.length - tail.length), size: 0, displacement, mask };
+      }
+    }
+    return { kind: PLAIN, text, size: 0, displacement: 0n, mask: 0n };
+  }
+
+  /** The bytes of a near branch's displacement (its code says rel8, rel16 or rel32), else 0. */
+  private branchDisplacementSize(code: number): number {
+    let size = this.displacementSizes.get(code);
+    if (size === undefined) {
+      const rel = /_rel(8|16|32)_/.exec(`${this.codeName(code)}_`);
+      size = rel ? Number(rel[1]) / 8 : 0;
+      this.displacementSizes.set(code, size);
+    }
+    return size;
   }
 
   private addressText(address: bigint, symbolize: Symbolizer): string {
@@ -410,6 +498,36 @@ export class X86Disassembler {
     }
     return { text: `${segText}${dispText}(${b}${x})` };
   }
+}
+
+const PLAIN = 0;
+const BRANCH = 1;
+const RIP = 2;
+/** Instruction texts kept before the cache starts again, which bounds its memory. */
+const CACHE_SIZE = 1 << 19;
+
+interface CachedText {
+  kind: typeof PLAIN | typeof BRANCH | typeof RIP;
+  /** The whole text (PLAIN), or the text up to the address that ends it. */
+  text: string;
+  /** A branch's displacement bytes, at the end of the instruction. */
+  size: number;
+  /** A RIP-relative operand's displacement from the next instruction. */
+  displacement: bigint;
+  /** The width the address wraps at. */
+  mask: bigint;
+}
+
+/** The little-endian signed integer of `size` bytes at `at`. */
+function signedAt(bytes: Uint8Array, at: number, size: number): number {
+  if (size === 1) return ((bytes[at] as number) << 24) >> 24;
+  if (size === 2) return (((bytes[at] as number) | ((bytes[at + 1] as number) << 8)) << 16) >> 16;
+  return (
+    (bytes[at] as number) |
+    ((bytes[at + 1] as number) << 8) |
+    ((bytes[at + 2] as number) << 16) |
+    ((bytes[at + 3] as number) << 24)
+  );
 }
 
 function signedHex(v: bigint): string {
