@@ -80,8 +80,13 @@ async function stubInstructions(file: ElfFile, rows: PltRow[]): Promise<void> {
       const end = Math.min(bytes.length, start + (r.stub.section === ".plt.got" && !file.is64 ? 8 : 16));
       const text: string[] = [];
       for (let off = start; off < end; ) {
-        const at = sh.sh_addr + BigInt(off);
-        const ins = dis.decode(bytes, off, at, (a) => (names.has(a) ? ` <${names.get(a)}>` : ""), end);
+        const ins = dis.decode(
+          bytes,
+          off,
+          sh.sh_addr,
+          (a) => (names.has(a) ? ` <${names.get(a)}>` : ""),
+          end,
+        );
         if (ins.length <= 0) break;
         // The stub's padding (nop) is not part of the trail.
         if (!/^(nop|xchg\s+%ax,%ax)/.test(ins.text)) text.push(ins.text.replace(/\s+/g, " ").trim());

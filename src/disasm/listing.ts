@@ -20,6 +20,7 @@ import {
   SHT_SYMTAB,
   sectionRelocations,
 } from "../elf/index.js";
+import { LineBuffer, type Writer } from "./line-buffer.js";
 import { type DisasmSymbol, disasmSymbols, SymbolIndex, slotNames, withOffset } from "./symbols.js";
 import type { X86Disassembler } from "./x86.js";
 
@@ -40,16 +41,11 @@ export interface DisassembleOptions {
   demangle?: (name: string) => string;
 }
 
-interface Writer {
-  write(s: string): void;
-}
-
 /** Raw bytes objdump shows per line for x86 (bfd's x86 disassembler asks for 7). */
 const BYTES_PER_LINE = 7;
 /** A run of at least this many zero bytes prints as `...` (fewer at the end of a symbol or section). */
 const SKIP_ZEROES = 8;
 const SKIP_ZEROES_AT_END = 3;
-const FLUSH_AT = 1 << 16;
 
 export async function disassemble(
   file: ElfFile,
@@ -206,11 +202,10 @@ function listSection(
     to = next ? Number(next.address - start) : data.length;
   }
 
-  let buf = `\nDisassembly of section ${name}:\n`;
-  const flush = () => {
-    out.write(buf);
-    buf = "";
-  };
+  const w = new LineBuffer();
+  w.text(`\nDisassembly of section ${name}:\n`);
+  const label = (at: bigint, text: string) =>
+    w.text(opts.showAddresses ? `\n${hex(at).padStart(labelDigits, "0")} <${text}>:\n` : `\n<${text}>:\n`);
   const symbolize = (address: bigint): string => index.describe(address, sh.index);
   const relocs = opts.inlineRelocs ? inlineRelocations(file, sh) : [];
   let nextReloc = 0;
@@ -221,22 +216,29 @@ function listSection(
     const at = start + BigInt(from);
     const before = next > 0 ? (stops[next - 1] as DisasmSymbol) : undefined;
     const sym = before ?? stops[next];
-    const label = sym ? withOffset(sym.name, at - sym.address) : name;
-    buf += opts.showAddresses ? `\n${hex(at).padStart(labelDigits, "0")} <${label}>:\n` : `\n<${label}>:\n`;
+    label(at, sym ? withOffset(sym.name, at - sym.address) : name);
   }
+  // Addresses as numbers for the address column (bigint only past 2^53, where no file reaches).
+  const startNumber = Number(start);
+  const exact = end <= BigInt(Number.MAX_SAFE_INTEGER);
+  const addressColumn = (offset: number) => {
+    if (!opts.showAddresses) return w.byte(TAB);
+    if (exact) w.hexRight(startNumber + offset, width);
+    else w.text(hex(start + BigInt(offset)).padStart(width, " "));
+    w.byte(COLON);
+    w.byte(TAB);
+  };
+  const stopOffsets = stops.map((s) => Number(s.address - start));
   let pos = from;
   while (pos < to) {
-    const stopAt =
-      next < stops.length ? Math.min(to, Number((stops[next] as DisasmSymbol).address - start)) : to;
+    const stopAt = next < stops.length ? Math.min(to, stopOffsets[next] as number) : to;
     if (pos >= stopAt && next < stops.length) {
       const sym = stops[next] as DisasmSymbol;
       const a = start + BigInt(pos);
-      const label = withOffset(sym.name, a - sym.address);
-      buf += opts.showAddresses ? `\n${hex(a).padStart(labelDigits, "0")} <${label}>:\n` : `\n<${label}>:\n`;
+      label(a, withOffset(sym.name, a - sym.address));
       next++;
       continue;
     }
-    const address = start + BigInt(pos);
     if (!opts.zeros && data[pos] === 0) {
       let z = pos;
       while (z < stopAt && data[z] === 0) z++;
@@ -244,44 +246,45 @@ function listSection(
       // Observed: a run of 8 or more is skipped in whole words (the rest prints as instructions), and
       // a run of 1 or 2 that reaches the next symbol or the section end is skipped as well.
       if (run >= SKIP_ZEROES || (z === stopAt && run < SKIP_ZEROES_AT_END)) {
-        buf += "\t...\n";
+        w.text("\t...\n");
         pos = z === stopAt ? z : pos + (run & ~3);
         continue;
       }
     }
-    const insn = decoder.decode(data, pos, address, symbolize, to);
+    const insn = decoder.decode(data, pos, start, symbolize, to);
     const length = Math.min(insn.length, to - pos);
-    const addrText = opts.showAddresses ? `${hex(address).padStart(width, " ")}:\t` : "\t";
+    addressColumn(pos);
     if (!opts.showRaw) {
-      buf += `${addrText}${insn.text}\n`;
+      w.text(insn.text);
+      w.byte(NEWLINE);
     } else {
       const perLine = opts.wide ? length : BYTES_PER_LINE;
-      let bytes = "";
-      for (let i = 0; i < Math.min(perLine, length); i++) bytes += `${byteHex(data[pos + i] as number)} `;
-      buf += `${addrText}${bytes.padEnd(BYTES_PER_LINE * 3)}\t${insn.text}\n`;
+      const first = Math.min(perLine, length);
+      for (let i = 0; i < first; i++) w.rawByte(data[pos + i] as number);
+      w.spaces((BYTES_PER_LINE - first) * 3);
+      w.byte(TAB);
+      if (insn.encoded) w.bytes(insn.encoded);
+      else w.text(insn.text);
+      w.byte(NEWLINE);
       for (let line = perLine; line < length; line += perLine) {
-        let more = "";
-        for (let i = line; i < Math.min(line + perLine, length); i++)
-          more += `${byteHex(data[pos + i] as number)} `;
-        const a = address + BigInt(line);
-        buf += opts.showAddresses ? `${hex(a).padStart(width, " ")}:\t${more}\n` : `\t${more}\n`;
+        addressColumn(pos + line);
+        for (let i = line; i < Math.min(line + perLine, length); i++) w.rawByte(data[pos + i] as number);
+        w.byte(NEWLINE);
       }
     }
     // The relocations that patch this instruction's bytes, under it.
-    const past = BigInt(pos + length);
-    while (nextReloc < relocs.length && (relocs[nextReloc] as InlineReloc).offset < past) {
+    while (nextReloc < relocs.length && (relocs[nextReloc] as InlineReloc).offset < BigInt(pos + length)) {
       const r = relocs[nextReloc] as InlineReloc;
-      if (r.offset >= BigInt(pos)) buf += `\t\t\t${r.text}\n`;
+      if (r.offset >= BigInt(pos)) w.text(`\t\t\t${r.text}\n`);
       nextReloc++;
     }
     pos += length;
-    if (buf.length >= FLUSH_AT) flush();
+    if (w.full) w.flushTo(out);
   }
-  flush();
+  w.flushTo(out);
   return 0;
 }
 
-const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-function byteHex(b: number): string {
-  return HEX_BYTE[b] as string;
-}
+const TAB = 9;
+const NEWLINE = 10;
+const COLON = 58;

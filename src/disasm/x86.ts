@@ -34,6 +34,8 @@ export interface DecodedInstruction {
   length: number;
   /** Mnemonic, operands and any `# addr <sym>` comment; no trailing newline. */
   text: string;
+  /** The same text as bytes, when the decoder kept them (an instruction seen before). */
+  encoded?: Uint8Array | undefined;
 }
 
 const hex = (v: bigint): string => v.toString(16);
@@ -57,7 +59,11 @@ export class X86Disassembler {
   private readonly cache = new ByteTable<CachedText>(CACHE_SIZE);
   /** Near branches, keyed by their bytes without the displacement. */
   private readonly branchCache = new ByteTable<CachedText>(CACHE_SIZE / 4);
-  private readonly displacementSizes = new Map<number, number>();
+  /** Per iced Code: a near branch's displacement bytes, 0 for other codes, -1 not yet looked at. */
+  private readonly displacementSizes: Int8Array;
+  private lastAddressText = "";
+  /** Handed back by every decode: the listing reads it before the next call. */
+  private readonly result: DecodedInstruction = { length: 0, text: "", encoded: undefined };
 
   constructor(
     iced: IcedModule,
@@ -77,6 +83,7 @@ export class X86Disassembler {
     this.formatter = f;
     this.instr = new iced.Instruction();
     this.sameCode = new Map([[iced.Code.Nopq, iced.Code.Nopd]]);
+    this.displacementSizes = new Int8Array(Object.keys(iced.Code).length).fill(-1);
     this.addrMask = options.bits === 64 ? 0xffff_ffff_ffff_ffffn : 0xffff_ffffn;
   }
 
@@ -95,11 +102,11 @@ export class X86Disassembler {
     return name;
   }
 
-  /** Decodes the instruction at `bytes[offset]`, which sits at `address`. */
+  /** Decodes the instruction at `bytes[offset]`, which sits at `base + offset`. */
   decode(
     bytes: Uint8Array,
     offset: number,
-    address: bigint,
+    base: bigint,
     symbolize: Symbolizer,
     limit = bytes.length,
   ): DecodedInstruction {
@@ -126,7 +133,7 @@ export class X86Disassembler {
     // The decoder moves on by itself from one instruction to the next; it is told only of jumps.
     if (offset !== this.nextOffset) {
       decoder.position = offset - this.windowStart;
-      decoder.ip = address;
+      decoder.ip = base + BigInt(offset);
     }
     const ins = this.instr;
     decoder.decodeOut(ins);
@@ -139,7 +146,11 @@ export class X86Disassembler {
     }
     const length = ins.length;
     this.nextOffset = offset + length;
-    return { length, text: this.text(ins, bytes, offset, length, address, symbolize) };
+    const result = this.result;
+    result.length = length;
+    result.encoded = undefined;
+    result.text = this.text(ins, bytes, offset, length, base, symbolize);
+    return result;
   }
 
   /**
@@ -152,7 +163,7 @@ export class X86Disassembler {
     bytes: Uint8Array,
     offset: number,
     length: number,
-    address: bigint,
+    base: bigint,
     symbolize: Symbolizer,
   ): string {
     const end = offset + length;
@@ -163,22 +174,26 @@ export class X86Disassembler {
       if (displacement > 0) cached = this.branchCache.get(bytes, offset, end - displacement);
     }
     if (cached !== undefined) {
-      if (cached.kind === PLAIN) return cached.text;
+      if (cached.kind === PLAIN) {
+        this.result.encoded = cached.encoded;
+        return cached.text;
+      }
       const target =
         cached.kind === BRANCH
-          ? address + BigInt(length + signedAt(bytes, end - cached.size, cached.size))
-          : address + BigInt(length) + cached.displacement;
+          ? base + BigInt(end + signedAt(bytes, end - cached.size, cached.size))
+          : base + BigInt(end) + cached.displacement;
       return cached.text + this.addressText(target & cached.mask, symbolize);
     }
+    this.lastAddressText = "";
     const text = this.formatAtt(ins, bytes, offset, symbolize);
-    const entry = this.cacheEntry(ins, text, symbolize);
+    const entry = this.cacheEntry(ins, text);
     if (entry?.kind === BRANCH) this.branchCache.add(bytes, offset, end - displacement, entry);
     else if (entry !== undefined) this.cache.add(bytes, offset, end, entry);
     return text;
   }
 
   /** What of the text just made can be kept: all of it, or all but the address at its end. */
-  private cacheEntry(ins: Iced.Instruction, text: string, symbolize: Symbolizer): CachedText | undefined {
+  private cacheEntry(ins: Iced.Instruction, text: string): CachedText | undefined {
     const K = this.iced.OpKind;
     const R = this.iced.Register;
     for (let i = 0; i < ins.opCount; i++) {
@@ -187,38 +202,46 @@ export class X86Disassembler {
         const size = this.branchDisplacementSize(ins.code);
         const mask =
           kind === K.NearBranch16 ? 0xffffn : kind === K.NearBranch32 ? 0xffff_ffffn : this.addrMask;
-        const tail = this.addressText(ins.nearBranchTarget & mask, symbolize);
-        if (size === 0 || !text.endsWith(tail)) return undefined;
-        return { kind: BRANCH, text: text.slice(0, text.length - tail.length), size, displacement: 0n, mask };
+        const tail = this.lastAddressText;
+        if (size === 0 || tail === "" || !text.endsWith(tail)) return undefined;
+        const head = text.slice(0, text.length - tail.length);
+        return { kind: BRANCH, text: head, size, displacement: 0n, mask, encoded: undefined };
       }
       if (kind === K.Memory && (ins.memoryBase === R.RIP || ins.memoryBase === R.EIP)) {
         const mask = ins.memoryBase === R.EIP ? 0xffff_ffffn : this.addrMask;
         const target = ins.memoryDisplacementU64;
-        const tail = this.addressText(target & mask, symbolize);
-        if (!text.endsWith(tail)) return undefined;
+        const tail = this.lastAddressText;
+        if (tail === "" || !text.endsWith(tail)) return undefined;
         const displacement = BigInt.asIntN(32, target - ins.nextIP);
-        return { kind: RIP, text: text.slice(0, text.length - tail.length), size: 0, displacement, mask };
+        const head = text.slice(0, text.length - tail.length);
+        return { kind: RIP, text: head, size: 0, displacement, mask, encoded: undefined };
       }
     }
-    return { kind: PLAIN, text, size: 0, displacement: 0n, mask: 0n };
+    return { kind: PLAIN, text, size: 0, displacement: 0n, mask: 0n, encoded: encode(text) };
   }
 
   /** The bytes of a near branch's displacement (its code says rel8, rel16 or rel32), else 0. */
   private branchDisplacementSize(code: number): number {
-    let size = this.displacementSizes.get(code);
-    if (size === undefined) {
+    let size = this.displacementSizes[code] as number;
+    if (size < 0) {
       const rel = /_rel(8|16|32)_/.exec(`${this.codeName(code)}_`);
       size = rel ? Number(rel[1]) / 8 : 0;
-      this.displacementSizes.set(code, size);
+      this.displacementSizes[code] = size;
     }
     return size;
   }
 
+  /** An address as objdump names it; the last one made is kept, for the cache to cut off. */
   private addressText(address: bigint, symbolize: Symbolizer): string {
     const name = symbolize(address);
-    if (this.options.showAddresses === false) return name.trimStart();
     // With no symbol to name it, objdump prints the bare address with 0x.
-    return name ? `${hex(address)}${name}` : `0x${hex(address)}`;
+    this.lastAddressText =
+      this.options.showAddresses === false
+        ? name.trimStart()
+        : name
+          ? `${hex(address)}${name}`
+          : `0x${hex(address)}`;
+    return this.lastAddressText;
   }
 
   private codeName(code: number): string {
@@ -504,7 +527,7 @@ const PLAIN = 0;
 const BRANCH = 1;
 const RIP = 2;
 /** Instruction texts kept before the cache starts again, which bounds its memory. */
-const CACHE_SIZE = 1 << 19;
+const CACHE_SIZE = 1 << 17;
 
 interface CachedText {
   kind: typeof PLAIN | typeof BRANCH | typeof RIP;
@@ -516,6 +539,14 @@ interface CachedText {
   displacement: bigint;
   /** The width the address wraps at. */
   mask: bigint;
+  /** A PLAIN text as bytes, for the listing to copy. */
+  encoded: Uint8Array | undefined;
+}
+
+function encode(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
 }
 
 /** The little-endian signed integer of `size` bytes at `at`. */

@@ -1,0 +1,100 @@
+// The listing's output, built as bytes: a disassembly is millions of short lines (an address, a few
+// hex bytes, an instruction), and joining them as strings costs more than decoding them. Text is in
+// byte strings (one char per byte, as everywhere in anatomy), so names reach the output as stored.
+
+export interface Writer {
+  write(s: string): void;
+  /** Raw bytes, when the output takes them (the CLI's file descriptors). */
+  writeBytes?(bytes: Uint8Array): void;
+}
+
+const HEX_DIGITS = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+const SPACE = 32;
+
+export class LineBuffer {
+  private buf = new Uint8Array(1 << 17);
+  private pos = 0;
+
+  /** Whether enough is built to hand to the output. */
+  get full(): boolean {
+    return this.pos >= 1 << 16;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = new Uint8Array(Math.max(this.pos + n, this.buf.length * 2));
+    bigger.set(this.buf.subarray(0, this.pos));
+    this.buf = bigger;
+  }
+
+  text(s: string): void {
+    this.reserve(s.length);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  bytes(from: Uint8Array): void {
+    this.reserve(from.length);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < from.length; i++) buf[p++] = from[i] as number;
+    this.pos = p;
+  }
+
+  byte(c: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = c;
+  }
+
+  spaces(n: number): void {
+    if (n <= 0) return;
+    this.reserve(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (const end = p + n; p < end; p++) buf[p] = SPACE;
+    this.pos = p;
+  }
+
+  /** A byte as two hex digits and a space, as objdump's raw-bytes column shows it. */
+  rawByte(b: number): void {
+    this.reserve(3);
+    const buf = this.buf;
+    buf[this.pos] = HEX_DIGITS[b >> 4] as number;
+    buf[this.pos + 1] = HEX_DIGITS[b & 15] as number;
+    buf[this.pos + 2] = SPACE;
+    this.pos += 3;
+  }
+
+  /** A non-negative integer below 2^53 in hex, right-aligned in `width` columns with spaces. */
+  hexRight(v: number, width: number): void {
+    let digits = 1;
+    for (let rest = Math.floor(v / 16); rest > 0; rest = Math.floor(rest / 16)) digits++;
+    this.spaces(width - digits);
+    this.reserve(digits);
+    const buf = this.buf;
+    for (let i = this.pos + digits - 1; i >= this.pos; i--) {
+      const q = Math.floor(v / 16);
+      buf[i] = HEX_DIGITS[v - q * 16] as number;
+      v = q;
+    }
+    this.pos += digits;
+  }
+
+  /** Hands what is built to `out` and starts again. */
+  flushTo(out: Writer): void {
+    if (this.pos === 0) return;
+    const bytes = this.buf.subarray(0, this.pos);
+    if (out.writeBytes) {
+      out.writeBytes(bytes);
+      this.buf = new Uint8Array(this.buf.length);
+    } else {
+      let s = "";
+      for (let i = 0; i < bytes.length; i += 8192)
+        s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
+      out.write(s);
+    }
+    this.pos = 0;
+  }
+}
