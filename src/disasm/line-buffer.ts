@@ -35,14 +35,6 @@ export class LineBuffer {
     this.pos = p;
   }
 
-  bytes(from: Uint8Array): void {
-    this.reserve(from.length);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < from.length; i++) buf[p++] = from[i] as number;
-    this.pos = p;
-  }
-
   byte(c: number): void {
     this.reserve(1);
     this.buf[this.pos++] = c;

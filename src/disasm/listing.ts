@@ -263,8 +263,7 @@ function listSection(
       for (let i = 0; i < first; i++) w.rawByte(data[pos + i] as number);
       w.spaces((BYTES_PER_LINE - first) * 3);
       w.byte(TAB);
-      if (insn.encoded) w.bytes(insn.encoded);
-      else w.text(insn.text);
+      w.text(insn.text);
       w.byte(NEWLINE);
       for (let line = perLine; line < length; line += perLine) {
         addressColumn(pos + line);

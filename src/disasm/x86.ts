@@ -34,8 +34,6 @@ export interface DecodedInstruction {
   length: number;
   /** Mnemonic, operands and any `# addr <sym>` comment; no trailing newline. */
   text: string;
-  /** The same text as bytes, when the decoder kept them (an instruction seen before). */
-  encoded?: Uint8Array | undefined;
 }
 
 const hex = (v: bigint): string => v.toString(16);
@@ -63,7 +61,7 @@ export class X86Disassembler {
   private readonly displacementSizes: Int8Array;
   private lastAddressText = "";
   /** Handed back by every decode: the listing reads it before the next call. */
-  private readonly result: DecodedInstruction = { length: 0, text: "", encoded: undefined };
+  private readonly result: DecodedInstruction = { length: 0, text: "" };
 
   constructor(
     iced: IcedModule,
@@ -148,7 +146,6 @@ export class X86Disassembler {
     this.nextOffset = offset + length;
     const result = this.result;
     result.length = length;
-    result.encoded = undefined;
     result.text = this.text(ins, bytes, offset, length, base, symbolize);
     return result;
   }
@@ -174,10 +171,7 @@ export class X86Disassembler {
       if (displacement > 0) cached = this.branchCache.get(bytes, offset, end - displacement);
     }
     if (cached !== undefined) {
-      if (cached.kind === PLAIN) {
-        this.result.encoded = cached.encoded;
-        return cached.text;
-      }
+      if (cached.kind === PLAIN) return cached.text;
       const target =
         cached.kind === BRANCH
           ? base + BigInt(end + signedAt(bytes, end - cached.size, cached.size))
@@ -205,7 +199,7 @@ export class X86Disassembler {
         const tail = this.lastAddressText;
         if (size === 0 || tail === "" || !text.endsWith(tail)) return undefined;
         const head = text.slice(0, text.length - tail.length);
-        return { kind: BRANCH, text: head, size, displacement: 0n, mask, encoded: undefined };
+        return { kind: BRANCH, text: head, size, displacement: 0n, mask };
       }
       if (kind === K.Memory && (ins.memoryBase === R.RIP || ins.memoryBase === R.EIP)) {
         const mask = ins.memoryBase === R.EIP ? 0xffff_ffffn : this.addrMask;
@@ -214,10 +208,10 @@ export class X86Disassembler {
         if (tail === "" || !text.endsWith(tail)) return undefined;
         const displacement = BigInt.asIntN(32, target - ins.nextIP);
         const head = text.slice(0, text.length - tail.length);
-        return { kind: RIP, text: head, size: 0, displacement, mask, encoded: undefined };
+        return { kind: RIP, text: head, size: 0, displacement, mask };
       }
     }
-    return { kind: PLAIN, text, size: 0, displacement: 0n, mask: 0n, encoded: encode(text) };
+    return { kind: PLAIN, text, size: 0, displacement: 0n, mask: 0n };
   }
 
   /** The bytes of a near branch's displacement (its code says rel8, rel16 or rel32), else 0. */
@@ -539,14 +533,6 @@ interface CachedText {
   displacement: bigint;
   /** The width the address wraps at. */
   mask: bigint;
-  /** A PLAIN text as bytes, for the listing to copy. */
-  encoded: Uint8Array | undefined;
-}
-
-function encode(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
 }
 
 /** The little-endian signed integer of `size` bytes at `at`. */
