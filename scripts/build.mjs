@@ -33,7 +33,7 @@ const common = {
   platform: "node",
   target: "node20",
   sourcemap: false,
-  external: ["gecko-profiler-demangle", "iced-x86"],
+  external: ["gecko-profiler-demangle", "iced-x86", "@alexaltea/capstone-js"],
   logLevel: "warning",
   define: {
     ANATOMY_VERSION: JSON.stringify(pkg.version),

@@ -16,3 +16,22 @@ done
 LC_ALL=C objdump -d --no-show-raw-insn test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.no-raw.txt"
 LC_ALL=C objdump -d --no-addresses test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.no-addresses.txt"
 LC_ALL=C objdump -dw test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.wide.txt"
+
+# AArch64, against aarch64-linux-gnu-objdump (test/disasm-aarch64.test.ts). mapping.o is assembled here
+# from its source; the other fixtures come from scripts/make-fixtures.sh.
+if command -v aarch64-linux-gnu-objdump >/dev/null; then
+  if command -v aarch64-linux-gnu-as >/dev/null; then
+    aarch64-linux-gnu-as -o test/fixtures/aarch64/mapping.o test/fixtures/aarch64/mapping.s
+  fi
+  for f in pie nopie libdemo.so demo.o cxx.o mapping.o; do
+    LC_ALL=C aarch64-linux-gnu-objdump -d "test/fixtures/aarch64/$f" | tail -n +4 > "$out/aarch64-$f.d.txt"
+  done
+  for f in demo.o cxx.o; do
+    LC_ALL=C aarch64-linux-gnu-objdump -d -r "test/fixtures/aarch64/$f" | tail -n +4 > "$out/aarch64-$f.dr.txt"
+  done
+  LC_ALL=C aarch64-linux-gnu-objdump -d --no-show-raw-insn test/fixtures/aarch64/pie | tail -n +4 > "$out/aarch64-pie.no-raw.txt"
+  LC_ALL=C aarch64-linux-gnu-objdump -d --no-addresses test/fixtures/aarch64/pie | tail -n +4 > "$out/aarch64-pie.no-addresses.txt"
+  LC_ALL=C aarch64-linux-gnu-objdump -D test/fixtures/aarch64/demo.o | tail -n +4 > "$out/aarch64-demo.o.D.txt"
+else
+  echo "aarch64-linux-gnu-objdump not found: AArch64 golden files left as they are" >&2
+fi

@@ -1,0 +1,50 @@
+// What the listing (listing.ts) asks of an architecture's decoder: one instruction's length and text at
+// a time, and the facts of how objdump lays that architecture's lines out.
+import type { Symbolizer } from "./x86.js";
+
+export interface Decoded {
+  /** Bytes taken; 0 when objdump could not read the instruction (`text` then says why) and stops. */
+  length: number;
+  /** Mnemonic, operands and any comment; no trailing newline. */
+  text: string;
+  /** The raw column's unit in bytes (1: bytes, 4: an AArch64 instruction word); 1 when absent. */
+  chunk?: number;
+}
+
+/** A mapping symbol (`$x`, `$d`): from its address on, a section holds code or data (AAELF64 5.7). */
+export interface MappingSymbol {
+  offset: number;
+  data: boolean;
+}
+
+/** What a decoder may need to know of the section it decodes. */
+export interface SectionFacts {
+  /** Its mapping symbols, by offset (AArch64; empty elsewhere). */
+  mapping: MappingSymbol[];
+  /**
+   * Where data printed in units must stop: the offsets (from this section's start) of every mapping
+   * symbol of the file, whatever its section, in order.
+   */
+  mappingBounds: number[];
+  /** It holds code (SHF_EXECINSTR). */
+  code: boolean;
+  /** The offsets a relocation patches (a relocatable file's; empty otherwise). */
+  relocated: ReadonlySet<number>;
+}
+
+export interface InstructionDecoder {
+  decode(bytes: Uint8Array, offset: number, base: bigint, symbolize: Symbolizer, limit: number): Decoded;
+  /** Told before each section is listed. */
+  beginSection?(section: SectionFacts): void;
+  free(): void;
+}
+
+/** How objdump lays out one architecture's lines. */
+export interface ListingLayout {
+  /** Raw bytes shown on an instruction's first line (x86: 7). */
+  bytesPerLine: number;
+  /** The raw column shows units of `chunk` bytes as little-endian numbers (AArch64), not byte by byte. */
+  chunked: boolean;
+  /** Symbols that mark code and data (`$x`, `$d`) rather than name anything. */
+  isMappingSymbol?: (name: string) => boolean;
+}
