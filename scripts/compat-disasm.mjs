@@ -1,11 +1,13 @@
 // Measures src/disasm against GNU objdump: `objdump -d` (and `-d --no-show-raw-insn`, `-D` on small
 // files) on ls, libc, a sample of /usr/bin, the i386 fixtures and test/fixtures/x86_64/*, beside our
 // listing (src/disasm/listing.ts loaded through tsx, in this process). Prints per file and option set
-// whether the output is identical, how many lines are, and the first differing lines.
+// whether the output is identical, how many lines are, and the first differing lines. With --aarch64:
+// aarch64-linux-gnu-objdump on the cross toolchain's libraries (/usr/aarch64-linux-gnu/lib, from the
+// libc6-arm64-cross and libstdc++6-arm64-cross packages) and test/fixtures/aarch64/*, -d -r on a .o.
 //
-//   node scripts/compat-disasm.mjs [--sample N] [--show K] [--quick] [FILE...]
+//   node scripts/compat-disasm.mjs [--aarch64] [--sample N] [--show K] [--quick] [FILE...]
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { register } from "tsx/esm/api";
@@ -26,11 +28,39 @@ const opt = (name, dflt) => {
 const sampleSize = Number(opt("--sample", "12"));
 const show = Number(opt("--show", "3"));
 const quick = args.includes("--quick");
+const aarch64 = args.includes("--aarch64");
+const objdump = aarch64 ? "aarch64-linux-gnu-objdump" : "objdump";
 const files = args.filter((a) => !a.startsWith("--"));
 
 const SMALL = 256 * 1024;
 
+/** The ELF files of a directory whose e_machine is one of `machines`, each file once (symlinks followed). */
+function elfFilesIn(dir, machines) {
+  const abs = dir.startsWith("/") ? dir : join(ROOT, dir);
+  if (!existsSync(abs)) return [];
+  const out = [];
+  const seen = new Set();
+  for (const n of readdirSync(abs).sort()) {
+    const p = join(abs, n);
+    try {
+      const real = realpathSync(p);
+      if (seen.has(real) || !statSync(real).isFile()) continue;
+      const head = readFileSync(real).subarray(0, 20);
+      if (head.subarray(0, 4).toString("latin1") !== "\x7fELF") continue;
+      if (!machines.includes(head[18] | (head[19] << 8))) continue;
+      seen.add(real);
+      out.push(p);
+    } catch {}
+  }
+  return out;
+}
+
 function defaultFiles() {
+  if (aarch64)
+    return [
+      ...elfFilesIn("/usr/aarch64-linux-gnu/lib", [183]),
+      ...elfFilesIn("test/fixtures/aarch64", [183]),
+    ];
   const out = ["/usr/bin/ls", "/usr/lib/x86_64-linux-gnu/libc.so.6"];
   if (!quick) {
     const bins = readdirSync("/usr/bin")
@@ -74,6 +104,7 @@ const optionSets = [
   { name: "-d", argv: ["-d"], opts: {} },
   { name: "-d --no-show-raw-insn", argv: ["-d", "--no-show-raw-insn"], opts: { showRaw: false } },
   { name: "-D", argv: ["-D"], opts: { all: true }, smallOnly: true },
+  { name: "-d -r", argv: ["-d", "-r"], opts: { inlineRelocs: true }, relocatableOnly: true },
 ];
 
 const base = {
@@ -104,7 +135,7 @@ async function ours(path, opts) {
 }
 
 function theirs(path, argv) {
-  const r = spawnSync("objdump", [...argv, path], {
+  const r = spawnSync(objdump, [...argv, path], {
     maxBuffer: 1 << 30,
     encoding: "utf8",
     env: { ...process.env, LC_ALL: "C" },
@@ -120,6 +151,7 @@ for (const path of files.length ? files : defaultFiles()) {
   const size = statSync(path).size;
   for (const set of optionSets) {
     if (set.smallOnly && size > SMALL) continue;
+    if (set.relocatableOnly && readFileSync(path).readUInt16LE(16) !== 1) continue;
     const want = theirs(path, set.argv);
     let got;
     try {

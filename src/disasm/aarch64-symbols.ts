@@ -12,7 +12,7 @@ const PLT_ENTRY_SIZE = 16n;
 /**
  * `name@plt` for the .plt stubs as bfd's synthetic symbols name them: the n-th relocation of .rela.plt
  * owns the n-th stub after PLT0 (a TLSDESC relocation too, whose trampoline ld.bfd puts after the stubs),
- * named after the relocation's symbol, or `*ABS*+0xADDEND` for an IRELATIVE one.
+ * named after the relocation's symbol, or `*ABS*+0xADDEND` (`*ABS*` for a 0 addend: a TLSDESC without symbol) when it has no symbol.
  */
 export function aarch64PltSymbols(file: ElfFile, demangle?: (name: string) => string): DisasmSymbol[] {
   const plt = file.findSection(".plt");
@@ -27,7 +27,12 @@ export function aarch64PltSymbols(file: ElfFile, demangle?: (name: string) => st
   let address = plt.sh_addr + PLT0_SIZE;
   for (const r of sectionRelocations(file, rela)) {
     const sym = r.r_sym === 0 ? undefined : syms[r.r_sym];
-    const base = sym?.name !== undefined ? dem(sym.name) : `*ABS*+0x${r.r_addend.toString(16)}`;
+    const base =
+      sym?.name !== undefined
+        ? dem(sym.name)
+        : r.r_addend === 0n
+          ? "*ABS*"
+          : `*ABS*+0x${r.r_addend.toString(16)}`;
     const name = `${base}@plt`;
     out.push({ address, name, section: plt.index, rank: 0, base: name, size: 0n, index: 0, synthetic: true });
     address += PLT_ENTRY_SIZE;

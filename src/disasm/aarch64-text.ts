@@ -209,6 +209,26 @@ function logicalImmediate(word: number): bigint | undefined {
   return value;
 }
 
+/** SVE CPY (immediate) and DUP (immediate): the signed value `imm8 << (sh ? 8 : 0)`. */
+function sveCopyImmediate(word: number): number | undefined {
+  const cpy = (word & 0xff300000) >>> 0 === 0x05100000;
+  const dup = (word & 0xff3fc000) >>> 0 === 0x2538c000;
+  if (!cpy && !dup) return undefined;
+  const imm8 = (((word >>> 5) & 0xff) << 24) >> 24;
+  return (word >>> 13) & 1 ? imm8 * 256 : imm8;
+}
+
+/** SVE AND/ORR/EOR/DUPM (immediate): the bitmask cut to the element size the register names. */
+function sveBitmask(word: number, ops: string[]): bigint | undefined {
+  if ((word & 0xff3c0000) >>> 0 !== 0x05000000 && (word & 0xfffc0000) >>> 0 !== 0x05c00000) return undefined;
+  const last = ops[ops.length - 1];
+  const element = /^z\d+\.([bhsd])$/.exec(ops[0] ?? "")?.[1];
+  const v = last === undefined ? undefined : immediateValue(last);
+  if (v === undefined || element === undefined) return undefined;
+  const bits = { b: 8, h: 16, s: 32, d: 64 }[element] as number;
+  return BigInt.asUintN(bits, v);
+}
+
 /** Instruction words whose operand holds an address relative to the instruction's own. */
 export function isPcRelative(word: number): boolean {
   return (
@@ -236,15 +256,21 @@ export function gnuText(
     mn = alias;
     ops.pop();
   }
-  if (mn.startsWith("b.")) {
-    const cond = mn.slice(2);
+  // An unnamed prefetch operation: its number (hex for prfm/prfum, decimal for SVE's prfb..prfd).
+  if (ops[0] === "" && mn.startsWith("prf"))
+    ops[0] = mn.endsWith("m") ? `#0x${hex(BigInt(word & 31))}` : `#${word & 31}`;
+  const dot = mn.indexOf(".");
+  if (dot > 0 && (mn.startsWith("b.") || mn.startsWith("bc."))) {
+    // b.cond and FEAT_HBC's bc.cond: `// b.alias, ...` after the target.
+    const prefix = mn.slice(0, dot + 1);
+    const cond = mn.slice(dot + 1);
     const name = CONDITION_NAME[cond] ?? cond;
-    mn = `b.${name}`;
+    mn = `${prefix}${name}`;
     const last = ops.length - 1;
     if (last >= 0) ops[last] = target(ops[last] as string, symbolize, showAddress);
     const aliases = CONDITION_ALIASES[name];
     const text = `${mn}\t${ops.join(", ")}`;
-    return aliases ? `${text}  // ${aliases.map((a) => `b.${a}`).join(", ")}` : text;
+    return aliases ? `${text}  // ${aliases.map((a) => `${prefix}${a}`).join(", ")}` : text;
   }
   if (isPcRelative(word)) {
     const last = ops.length - 1;
@@ -254,11 +280,21 @@ export function gnuText(
   }
   const bitmask = logicalImmediate(word);
   if (bitmask !== undefined && ops.length > 0) ops[ops.length - 1] = `#0x${hex(bitmask)}`;
+  // sys/sysl: control registers as C0..C15, operation numbers in decimal.
+  if (mn === "sys" || mn === "sysl")
+    return `${mn}\t${ops.map((o) => (/^c\d+$/.test(o) ? `C${o.slice(1)}` : decimalIndex(o.replace("#0x", "#0x"))).replace(/^#0x([0-9a-f]+)$/, (_, d: string) => `#${Number.parseInt(d, 16)}`)).join(", ")}`;
+  // SVE's CPY/DUP (immediate): a signed 8-bit value, shifted by 8 when `sh` is set (Capstone drops the sign).
+  const sveImmediate = sveCopyImmediate(word);
+  if (sveImmediate !== undefined && ops.length > 0) ops[ops.length - 1] = `#${sveImmediate}`;
+  // SVE's bitmask immediates: one element's worth, as wide as the register's element.
+  const sveMask = sveBitmask(word, ops);
+  if (sveMask !== undefined) ops[ops.length - 1] = `#0x${hex(sveMask)}`;
+  const scalable = ops.some((o) => SCALABLE.test(o) || o.startsWith("{z") || o.startsWith("{za"));
   for (let i = 0; i < ops.length; i++)
     ops[i] =
-      i > 0 && (ops[i - 1] as string).endsWith("]")
+      i > 0 && (ops[i - 1] as string).endsWith("]") && !(ops[i - 1] as string).startsWith("{")
         ? postIndex(ops[i] as string)
-        : operand(mn, ops[i] as string);
+        : operand(mn, ops[i] as string, scalable);
   if (CONDITIONAL.has(mn) && ops.length > 0) {
     const cond = ops[ops.length - 1] as string;
     const name = CONDITION_NAME[cond] ?? cond;
@@ -280,10 +316,40 @@ export function gnuText(
   return ops.length > 0 ? `${mn}\t${ops.join(", ")}` : mn;
 }
 
+/** `{v1.8b, v2.8b, v3.8b}` as objdump's `{v1.8b-v3.8b}`: three or more consecutive registers. */
+function registerList(text: string): string {
+  const close = text.indexOf("}");
+  const regs = text.slice(1, close).split(", ");
+  const tail = decimalIndex(text.slice(close + 1));
+  if (regs.length < 3) return `{${regs.map(decimalIndex).join(", ")}}${tail}`;
+  const parsed = regs.map((r) => /^([vz])(\d+)(\..*)?$/.exec(r));
+  const first = parsed[0];
+  const consecutive =
+    first &&
+    parsed.every(
+      (m, i) => m && m[1] === first[1] && m[3] === first[3] && Number(m[2]) === Number(first[2]) + i,
+    );
+  // Observed: a list that wraps from 31 to 0 is spelled out.
+  return consecutive ? `{${regs[0]}-${regs[regs.length - 1]}}${tail}` : `{${regs.join(", ")}}${tail}`;
+}
+
+/** A lane or tile slice index (`[0xb]`, `[w13, 0xe]`) in decimal. */
+function decimalIndex(text: string): string {
+  return text.replace(/0x([0-9a-f]+)/g, (_, digits: string) => BigInt(`0x${digits}`).toString(10));
+}
+
+/** SVE's and SME's registers: their instructions' immediates print in decimal (but bitmasks). */
+const SCALABLE = /^(z\d|p\d|za)/;
+const SCALABLE_BITMASKS = new Set(["and", "orr", "eor", "eon", "bic", "orn", "dupm"]);
+/** Complex-number rotations (in degrees), printed in decimal. */
+const ROTATIONS = new Set(["fcmla", "fcadd", "cmla", "sqrdcmlah", "cadd", "sqcadd", "cdot"]);
+
 /** One operand in objdump's spelling. */
-function operand(mn: string, text: string): string {
+function operand(mn: string, text: string, scalable = false): string {
   const c = text.charCodeAt(0);
   if (c === 0x5b) return decimalInside(text); // [base, #offset]
+  if (c === 0x7b) return registerList(text); // {v0.16b, v1.16b}[idx]
+  if (text.endsWith("]") && !text.includes("#")) return decimalIndex(text); // v1.s[0x3]
   if (c === 0x23) {
     // #imm
     if (text === "#0.0") return text; // fcmp's compare with zero
@@ -293,7 +359,8 @@ function operand(mn: string, text: string): string {
       if (/^#0+$/.test(text)) return "#0x0"; // movi's 64-bit byte mask `#0000000000000000`
       return text;
     }
-    return DECIMAL_IMMEDIATES.has(mn) ? decimal(v) : hexImmediate(v);
+    if (scalable && !SCALABLE_BITMASKS.has(mn)) return decimal(BigInt.asIntN(64, v));
+    return DECIMAL_IMMEDIATES.has(mn) || ROTATIONS.has(mn) ? decimal(v) : hexImmediate(v);
   }
   // Shifts and extends (`lsl #12`, `sxtw #3`) count bits in decimal.
   if (text.includes("#")) return decimalInside(text);

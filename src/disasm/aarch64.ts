@@ -70,7 +70,8 @@ export class Aarch64Disassembler implements InstructionDecoder {
     this.handle = cs.getValue(this.handlePtr, "i32");
     this.insn = cs._cs_malloc(this.handle);
     this.args = cs._malloc(16);
-    this.buffer = cs._malloc(WINDOW);
+    // The window, and 4 bytes after it for a word decoded in place of another (decodeWord).
+    this.buffer = cs._malloc(WINDOW + 4);
   }
 
   free(): void {
@@ -167,6 +168,17 @@ export class Aarch64Disassembler implements InstructionDecoder {
     return result;
   }
 
+  /** Decodes a word that is not in the section (a canonical form of one Capstone refused). */
+  private decodeWord(word: number, address: bigint): boolean {
+    const cs = this.cs;
+    const at = this.buffer + WINDOW;
+    for (let i = 0; i < 4; i++) cs.setValue(at + i, (word >>> (8 * i)) & 0xff, "i8");
+    cs.setValue(this.args, at, "i32");
+    cs.setValue(this.args + 4, 4, "i32");
+    cs.setValue(this.args + 8, address, "i64");
+    return cs._cs_disasm_iter(this.handle, this.args, this.args + 4, this.args + 8, this.insn) !== 0;
+  }
+
   private text(
     bytes: Uint8Array,
     offset: number,
@@ -187,8 +199,11 @@ export class Aarch64Disassembler implements InstructionDecoder {
     cs.setValue(args, this.buffer + (offset - this.windowStart), "i32");
     cs.setValue(args + 4, 4, "i32");
     cs.setValue(args + 8, address, "i64");
-    if (!cs._cs_disasm_iter(this.handle, args, args + 4, args + 8, this.insn))
-      return `.inst\t0x${word.toString(16).padStart(8, "0")} ; ${undefinedReason(word)}`;
+    if (!cs._cs_disasm_iter(this.handle, args, args + 4, args + 8, this.insn)) {
+      const canonical = exclusiveCanonical(word);
+      if (canonical === undefined || !this.decodeWord(canonical, address))
+        return `.inst\t0x${word.toString(16).padStart(8, "0")} ; ${undefinedReason(word)}`;
+    }
     const mnemonic = cs.UTF8ToString(this.insn + INSN_MNEMONIC);
     const opStr = cs.UTF8ToString(this.insn + INSN_OP_STR);
     return gnuText(word, mnemonic, opStr, symbolize, this.options.showAddresses !== false);
@@ -201,6 +216,20 @@ export class Aarch64Disassembler implements InstructionDecoder {
  */
 function undefinedReason(word: number): string {
   return (word & 0x7fe00000) === 0x00200000 ? "NYI" : "undefined";
+}
+
+/**
+ * Load/store exclusive and ordered (LDXR, LDAR, STLR, LDLAR, ... : bits 29..24 001000, no pair) with
+ * their should-be-one Rs and Rt2 fields not all ones: objdump decodes them as if they were, Capstone
+ * refuses. The word with those fields set, for a second try; undefined when that changes the meaning
+ * (a store exclusive's Rs is its status register).
+ */
+function exclusiveCanonical(word: number): number | undefined {
+  if ((word & 0x3f200000) !== 0x08000000) return undefined;
+  const load = (word >>> 22) & 1;
+  const ordered = (word >>> 23) & 1;
+  if (!load && !ordered) return undefined; // STXR, STLXR: Rs is theirs
+  return (word | 0x001f7c00) >>> 0;
 }
 
 export interface Aarch64Options {

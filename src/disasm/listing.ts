@@ -1,11 +1,12 @@
 // The `objdump -d` / `-D` listing of one ELF file: section headers, symbol labels, the address and raw
 // byte columns, zero runs, and `<sym+off>` names; the instruction text comes from the per-architecture
-// decoder (x86.ts), loaded only when a file is disassembled. The caller prints objdump's
+// decoder (x86.ts, aarch64.ts), loaded only when a file is disassembled. The caller prints objdump's
 // `FILE:     file format ...` header; this writes from the first `Disassembly of section` on, one
 // section at a time, so a 100 MB .text never sits in memory as text.
 import {
   type ElfFile,
   EM_386,
+  EM_AARCH64,
   EM_X86_64,
   ET_REL,
   relocTypeName,
@@ -20,9 +21,10 @@ import {
   SHT_SYMTAB,
   sectionRelocations,
 } from "../elf/index.js";
+import { aarch64PltSymbols, isMappingSymbol, mappingAddresses, mappingSymbols } from "./aarch64-symbols.js";
+import type { InstructionDecoder, SectionFacts } from "./decoder.js";
 import { LineBuffer, type Writer } from "./line-buffer.js";
 import { type DisasmSymbol, disasmSymbols, SymbolIndex, slotNames, withOffset } from "./symbols.js";
-import type { X86Disassembler } from "./x86.js";
 
 export interface DisassembleOptions {
   all: boolean;
@@ -55,20 +57,19 @@ export async function disassemble(
   err: Writer,
 ): Promise<number> {
   const machine = file.header.e_machine;
-  if (machine !== EM_X86_64 && machine !== EM_386) {
+  if (machine !== EM_X86_64 && machine !== EM_386 && machine !== EM_AARCH64) {
     err.write(`objdump: can't disassemble for architecture UNKNOWN!\n\n`);
     void fileName;
     return 1;
   }
-  const { x86Disassembler } = await import("./x86.js");
-  const decoder = await x86Disassembler({
-    bits: machine === EM_X86_64 ? 64 : 32,
-    syntax: opts.syntax,
-    suffix: opts.suffix,
-    showAddresses: opts.showAddresses,
-  });
+  const decoder = await listingDecoder(file, opts);
   try {
-    const symbols = disasmSymbols(file, opts.demangle);
+    let symbols = disasmSymbols(file, opts.demangle);
+    if (machine === EM_AARCH64)
+      symbols = [
+        ...symbols.filter((s) => !isMappingSymbol(s.name)),
+        ...aarch64PltSymbols(file, opts.demangle),
+      ];
     const ranges = new Map<number, [bigint, bigint]>();
     for (const sh of file.sectionHeaders)
       if (sh.sh_addr !== 0n || sh.sh_size !== 0n) ranges.set(sh.index, [sh.sh_addr, sh.sh_addr + sh.sh_size]);
@@ -83,6 +84,21 @@ export async function disassemble(
   } finally {
     decoder.free();
   }
+}
+
+/** The decoder for the file's machine (x86, AArch64), loaded on first use. */
+async function listingDecoder(file: ElfFile, opts: DisassembleOptions): Promise<InstructionDecoder> {
+  if (file.header.e_machine === EM_AARCH64) {
+    const { aarch64Disassembler } = await import("./aarch64.js");
+    return aarch64Disassembler({ showAddresses: opts.showAddresses });
+  }
+  const { x86Disassembler } = await import("./x86.js");
+  return x86Disassembler({
+    bits: file.header.e_machine === EM_X86_64 ? 64 : 32,
+    syntax: opts.syntax,
+    suffix: opts.suffix,
+    showAddresses: opts.showAddresses,
+  });
 }
 
 function selectSections(file: ElfFile, opts: DisassembleOptions): SectionHeader[] {
@@ -163,11 +179,34 @@ function addressWidth(end: bigint): number {
   return 16 - skip;
 }
 
+function sectionFacts(
+  file: ElfFile,
+  sh: SectionHeader,
+  stops: DisasmSymbol[],
+  opts: DisassembleOptions,
+): SectionFacts {
+  const code = (sh.sh_flags & SHF_EXECINSTR) !== 0n;
+  if (file.header.e_machine !== EM_AARCH64)
+    return { mapping: [], mappingBounds: [], code, relocated: new Set() };
+  // Observed: a mapping symbol at the section's first address counts only when a symbol labels that
+  // address too (objdump looks for mapping symbols after the symbol it starts from).
+  // Observed: -D decodes everything as instructions, `$d` or not.
+  let mapping = opts.all ? [] : mappingSymbols(file, sh.index);
+  if (stops.length === 0 || (stops[0] as DisasmSymbol).address !== sh.sh_addr)
+    mapping = mapping.filter((m) => m.offset !== 0);
+  const relocated = new Set(inlineRelocations(file, sh).map((r) => Number(r.offset - sh.sh_addr)));
+  const end = sh.sh_addr + sh.sh_size;
+  const mappingBounds = mappingAddresses(file)
+    .filter((a) => a > sh.sh_addr && a <= end)
+    .map((a) => Number(a - sh.sh_addr));
+  return { mapping, mappingBounds, code, relocated };
+}
+
 function listSection(
   file: ElfFile,
   sh: SectionHeader,
   index: SymbolIndex,
-  decoder: X86Disassembler,
+  decoder: InstructionDecoder,
   opts: DisassembleOptions,
   out: Writer,
   err: Writer,
@@ -208,6 +247,7 @@ function listSection(
     w.text(opts.showAddresses ? `\n${hex(at).padStart(labelDigits, "0")} <${text}>:\n` : `\n<${text}>:\n`);
   const symbolize = (address: bigint): string => index.describe(address, sh.index);
   const relocs = opts.inlineRelocs ? inlineRelocations(file, sh) : [];
+  decoder.beginSection?.(sectionFacts(file, sh, stops, opts));
   let nextReloc = 0;
   let next = 0;
   while (next < stops.length && (stops[next] as DisasmSymbol).address - start <= BigInt(from)) next++;
@@ -215,7 +255,12 @@ function listSection(
   {
     const at = start + BigInt(from);
     const before = next > 0 ? (stops[next - 1] as DisasmSymbol) : undefined;
-    const sym = before ?? stops[next];
+    const after = stops[next];
+    // Observed on AArch64: a PLT header that a `$x` marks is labelled by its section, not as
+    // `<first@plt-0x20>` (as it is in a stripped file).
+    const unnamed =
+      after?.synthetic && mappingSymbols(file, sh.index).some((m) => m.offset <= from) && !before;
+    const sym = before ?? (unnamed ? undefined : after);
     label(at, sym ? withOffset(sym.name, at - sym.address) : name);
   }
   // Addresses as numbers for the address column (bigint only past 2^53, where no file reaches).
@@ -254,7 +299,16 @@ function listSection(
     const insn = decoder.decode(data, pos, start, symbolize, to);
     const length = Math.min(insn.length, to - pos);
     addressColumn(pos);
+    if (length === 0) {
+      // What objdump could not read ends the section's listing.
+      w.text(`${insn.text}\n\n`);
+      break;
+    }
     if (!opts.showRaw) {
+      w.text(insn.text);
+      w.byte(NEWLINE);
+    } else if (insn.chunk !== undefined) {
+      rawChunks(w, data, pos, length, insn.chunk);
       w.text(insn.text);
       w.byte(NEWLINE);
     } else {
@@ -284,6 +338,23 @@ function listSection(
   return 0;
 }
 
+/**
+ * AArch64's raw column: `length` bytes as little-endian units of `chunk` bytes, each followed by a space,
+ * then blanks for the units short of a 4-byte word, then a tab (`d503201f `, `0201      `).
+ */
+function rawChunks(w: LineBuffer, data: Uint8Array, pos: number, length: number, chunk: number): void {
+  let text = "";
+  for (let at = 0; at < length; at += chunk) {
+    for (let i = Math.min(chunk, length - at) - 1; i >= 0; i--)
+      text += (data[pos + at + i] as number).toString(16).padStart(2, "0");
+    text += " ";
+  }
+  for (let at = length; at < WORD_BYTES; at += chunk) text += `${" ".repeat(chunk * 2)} `;
+  w.text(text);
+  w.byte(TAB);
+}
+
+const WORD_BYTES = 4;
 const TAB = 9;
 const NEWLINE = 10;
 const COLON = 58;
