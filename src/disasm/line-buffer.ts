@@ -82,11 +82,15 @@ export class LineBuffer {
       out.writeBytes(bytes);
       this.buf = new Uint8Array(this.buf.length);
     } else {
-      let s = "";
-      for (let i = 0; i < bytes.length; i += 8192)
-        s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
-      out.write(s);
+      out.write(latin1String(bytes));
     }
     this.pos = 0;
   }
+}
+
+export function latin1String(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 8192)
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
+  return s;
 }

@@ -1,6 +1,6 @@
 // The `objdump -d` / `-D` listing of one ELF file: section headers, symbol labels, the address and raw
 // byte columns, zero runs, and `<sym+off>` names; the instruction text comes from the per-architecture
-// decoder (x86.ts, aarch64.ts), loaded only when a file is disassembled. The caller prints objdump's
+// decoder (x86.ts), loaded only when a file is disassembled. The caller prints objdump's
 // `FILE:     file format ...` header; this writes from the first `Disassembly of section` on, one
 // section at a time, so a 100 MB .text never sits in memory as text.
 import {
@@ -25,6 +25,7 @@ import { aarch64PltSymbols, isMappingSymbol, mappingAddresses, mappingSymbols } 
 import type { InstructionDecoder, SectionFacts } from "./decoder.js";
 import { LineBuffer, type Writer } from "./line-buffer.js";
 import { type DisasmSymbol, disasmSymbols, SymbolIndex, slotNames, withOffset } from "./symbols.js";
+import type { Symbolizer } from "./x86.js";
 
 export interface DisassembleOptions {
   all: boolean;
@@ -64,21 +65,12 @@ export async function disassemble(
   }
   const decoder = await listingDecoder(file, opts);
   try {
-    let symbols = disasmSymbols(file, opts.demangle);
-    if (machine === EM_AARCH64)
-      symbols = [
-        ...symbols.filter((s) => !isMappingSymbol(s.name)),
-        ...aarch64PltSymbols(file, opts.demangle),
-      ];
-    const ranges = new Map<number, [bigint, bigint]>();
-    for (const sh of file.sectionHeaders)
-      if (sh.sh_addr !== 0n || sh.sh_size !== 0n) ranges.set(sh.index, [sh.sh_addr, sh.sh_addr + sh.sh_size]);
-    const index = new SymbolIndex(symbols, slotNames(file, opts.demangle), ranges);
+    const index = listingIndex(file, opts);
     let status = 0;
     const wanted = selectSections(file, opts);
     for (const sh of wanted) {
       if (!sectionInRange(sh, opts)) continue;
-      status |= listSection(file, sh, index, decoder, opts, out, err);
+      status |= await listSection(file, sh, index, decoder, opts, out, err);
     }
     return status;
   } finally {
@@ -87,7 +79,7 @@ export async function disassemble(
 }
 
 /** The decoder for the file's machine (x86, AArch64), loaded on first use. */
-async function listingDecoder(file: ElfFile, opts: DisassembleOptions): Promise<InstructionDecoder> {
+export async function listingDecoder(file: ElfFile, opts: DisassembleOptions): Promise<InstructionDecoder> {
   if (file.header.e_machine === EM_AARCH64) {
     const { aarch64Disassembler } = await import("./aarch64.js");
     return aarch64Disassembler({ showAddresses: opts.showAddresses });
@@ -99,6 +91,17 @@ async function listingDecoder(file: ElfFile, opts: DisassembleOptions): Promise<
     suffix: opts.suffix,
     showAddresses: opts.showAddresses,
   });
+}
+
+/** The symbols that label the listing and name addresses in it. */
+export function listingIndex(file: ElfFile, opts: DisassembleOptions): SymbolIndex {
+  let symbols = disasmSymbols(file, opts.demangle);
+  if (file.header.e_machine === EM_AARCH64)
+    symbols = [...symbols.filter((s) => !isMappingSymbol(s.name)), ...aarch64PltSymbols(file, opts.demangle)];
+  const ranges = new Map<number, [bigint, bigint]>();
+  for (const sh of file.sectionHeaders)
+    if (sh.sh_addr !== 0n || sh.sh_size !== 0n) ranges.set(sh.index, [sh.sh_addr, sh.sh_addr + sh.sh_size]);
+  return new SymbolIndex(symbols, slotNames(file, opts.demangle), ranges);
 }
 
 function selectSections(file: ElfFile, opts: DisassembleOptions): SectionHeader[] {
@@ -179,6 +182,55 @@ function addressWidth(end: bigint): number {
   return 16 - skip;
 }
 
+/** What the listing of one section needs, made the same way in the main thread and in a helper. */
+export interface SectionListing {
+  file: ElfFile;
+  sh: SectionHeader;
+  name: string;
+  data: Uint8Array;
+  start: bigint;
+  /** One label per address: the preferred symbol (sorted first among ties). */
+  stops: DisasmSymbol[];
+  stopOffsets: number[];
+  width: number;
+  labelDigits: number;
+  symbolize: Symbolizer;
+  relocs: InlineReloc[];
+  /** What the decoder is told of the section (decoder.ts). */
+  facts: SectionFacts;
+  opts: DisassembleOptions;
+}
+
+export function sectionListing(
+  file: ElfFile,
+  sh: SectionHeader,
+  index: SymbolIndex,
+  opts: DisassembleOptions,
+): SectionListing {
+  const data = file.sectionData(sh);
+  const start = sh.sh_addr;
+  const end = start + BigInt(data.length);
+  const labels = index.sorted.filter((s) => s.section === sh.index && s.address >= start && s.address < end);
+  const stops: DisasmSymbol[] = [];
+  for (const s of labels)
+    if (stops.length === 0 || (stops[stops.length - 1] as DisasmSymbol).address !== s.address) stops.push(s);
+  return {
+    file,
+    sh,
+    name: file.sectionName(sh) ?? "",
+    data,
+    start,
+    stops,
+    stopOffsets: stops.map((s) => Number(s.address - start)),
+    width: addressWidth(end),
+    labelDigits: file.is64 ? 16 : 8,
+    symbolize: (address: bigint): string => index.describe(address, sh.index),
+    relocs: opts.inlineRelocs ? inlineRelocations(file, sh) : [],
+    facts: sectionFacts(file, sh, stops, opts),
+    opts,
+  };
+}
+
 function sectionFacts(
   file: ElfFile,
   sh: SectionHeader,
@@ -202,7 +254,7 @@ function sectionFacts(
   return { mapping, mappingBounds, code, relocated };
 }
 
-function listSection(
+async function listSection(
   file: ElfFile,
   sh: SectionHeader,
   index: SymbolIndex,
@@ -210,25 +262,16 @@ function listSection(
   opts: DisassembleOptions,
   out: Writer,
   err: Writer,
-): number {
-  let data: Uint8Array;
-  const name = file.sectionName(sh) ?? "";
+): Promise<number> {
+  let ctx: SectionListing;
   try {
-    data = file.sectionData(sh);
+    ctx = sectionListing(file, sh, index, opts);
   } catch (e) {
     err.write(`objdump: error: ${(e as Error).message}\n`);
     return 1;
   }
-  const start = sh.sh_addr;
+  const { data, start, stops, stopOffsets, name } = ctx;
   const end = start + BigInt(data.length);
-  const labelDigits = file.is64 ? 16 : 8;
-  const width = addressWidth(end);
-  const labels = index.sorted.filter((s) => s.section === sh.index && s.address >= start && s.address < end);
-  // One label per address: the preferred symbol (sorted first among ties).
-  const stops: DisasmSymbol[] = [];
-  for (const s of labels)
-    if (stops.length === 0 || (stops[stops.length - 1] as DisasmSymbol).address !== s.address) stops.push(s);
-
   let from = 0;
   let to = data.length;
   if (opts.start !== undefined && opts.start > start) from = Number(opts.start - start);
@@ -243,14 +286,8 @@ function listSection(
 
   const w = new LineBuffer();
   w.text(`\nDisassembly of section ${name}:\n`);
-  const label = (at: bigint, text: string) =>
-    w.text(opts.showAddresses ? `\n${hex(at).padStart(labelDigits, "0")} <${text}>:\n` : `\n<${text}>:\n`);
-  const symbolize = (address: bigint): string => index.describe(address, sh.index);
-  const relocs = opts.inlineRelocs ? inlineRelocations(file, sh) : [];
-  decoder.beginSection?.(sectionFacts(file, sh, stops, opts));
-  let nextReloc = 0;
   let next = 0;
-  while (next < stops.length && (stops[next] as DisasmSymbol).address - start <= BigInt(from)) next++;
+  while (next < stops.length && (stopOffsets[next] as number) <= from) next++;
   // The first label: the symbol at or before the start in this section, else the next one, else the section.
   {
     const at = start + BigInt(from);
@@ -261,11 +298,40 @@ function listSection(
     const unnamed =
       after?.synthetic && mappingSymbols(file, sh.index).some((m) => m.offset <= from) && !before;
     const sym = before ?? (unnamed ? undefined : after);
-    label(at, sym ? withOffset(sym.name, at - sym.address) : name);
+    label(ctx, w, at, sym ? withOffset(sym.name, at - sym.address) : name);
   }
+  renderRange(ctx, decoder, from, to, next, w, out);
+  w.flushTo(out);
+  return 0;
+}
+
+function label(ctx: SectionListing, w: LineBuffer, at: bigint, text: string): void {
+  w.text(
+    ctx.opts.showAddresses ? `\n${hex(at).padStart(ctx.labelDigits, "0")} <${text}>:\n` : `\n<${text}>:\n`,
+  );
+}
+
+/**
+ * Lists `[from, to)` of the section, whose first label still to print is `stops[next]`. A range that
+ * starts at a label lists exactly what the whole section's listing shows from there: decoding starts
+ * again at every label, and a zero run stops at one.
+ */
+export function renderRange(
+  ctx: SectionListing,
+  decoder: InstructionDecoder,
+  from: number,
+  to: number,
+  next: number,
+  w: LineBuffer,
+  out: Writer,
+): void {
+  const { data, start, stops, stopOffsets, opts, relocs, symbolize, width } = ctx;
+  decoder.beginSection?.(ctx.facts);
+  let nextReloc = 0;
+  while (nextReloc < relocs.length && (relocs[nextReloc] as InlineReloc).offset < BigInt(from)) nextReloc++;
   // Addresses as numbers for the address column (bigint only past 2^53, where no file reaches).
   const startNumber = Number(start);
-  const exact = end <= BigInt(Number.MAX_SAFE_INTEGER);
+  const exact = start + BigInt(data.length) <= BigInt(Number.MAX_SAFE_INTEGER);
   const addressColumn = (offset: number) => {
     if (!opts.showAddresses) return w.byte(TAB);
     if (exact) w.hexRight(startNumber + offset, width);
@@ -273,14 +339,13 @@ function listSection(
     w.byte(COLON);
     w.byte(TAB);
   };
-  const stopOffsets = stops.map((s) => Number(s.address - start));
   let pos = from;
   while (pos < to) {
     const stopAt = next < stops.length ? Math.min(to, stopOffsets[next] as number) : to;
     if (pos >= stopAt && next < stops.length) {
       const sym = stops[next] as DisasmSymbol;
       const a = start + BigInt(pos);
-      label(a, withOffset(sym.name, a - sym.address));
+      label(ctx, w, a, withOffset(sym.name, a - sym.address));
       next++;
       continue;
     }
@@ -334,8 +399,6 @@ function listSection(
     pos += length;
     if (w.full) w.flushTo(out);
   }
-  w.flushTo(out);
-  return 0;
 }
 
 /**
