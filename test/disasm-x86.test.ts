@@ -56,6 +56,14 @@ for (const f of [
   });
 }
 
+test("objdump -d -M suffix: setcc, .s on second encodings, fwait joined, jmpq/jmpl, bswap, xbeginq", async () => {
+  const suffix = { suffix: true };
+  assert.equal(await listing("test/fixtures/x86_64/suffix.o"), golden("x86_64-suffix.o.d.txt"));
+  assert.equal(await listing("test/fixtures/x86_64/suffix.o", suffix), golden("x86_64-suffix.o.suffix.txt"));
+  assert.equal(await listing("test/fixtures/x86_64/pie", suffix), golden("x86_64-pie.suffix.txt"));
+  assert.equal(await listing("test/fixtures/i386/pie", suffix), golden("i386-pie.suffix.txt"));
+});
+
 test("objdump -d --no-show-raw-insn, --no-addresses, -w", async () => {
   const pie = "test/fixtures/x86_64/pie";
   assert.equal(await listing(pie, { showRaw: false }), golden("x86_64-pie.no-raw.txt"));

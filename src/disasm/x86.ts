@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import type * as Iced from "iced-x86";
 import { ByteTable } from "./byte-table.js";
+import { SWAPPED_CODES } from "./x86-swapped.js";
 
 type IcedModule = typeof Iced;
 
@@ -60,6 +61,8 @@ export class X86Disassembler {
   /** Per iced Code: a near branch's displacement bytes, 0 for other codes, -1 not yet looked at. */
   private readonly displacementSizes: Int8Array;
   private lastAddressText = "";
+  /** iced codes of NO_WAIT_CODES. */
+  private readonly noWait: ReadonlySet<number>;
   /** Handed back by every decode: the listing reads it before the next call. */
   private readonly result: DecodedInstruction = { length: 0, text: "" };
 
@@ -81,6 +84,7 @@ export class X86Disassembler {
     this.formatter = f;
     this.instr = new iced.Instruction();
     this.sameCode = new Map([[iced.Code.Nopq, iced.Code.Nopd]]);
+    this.noWait = new Set(NO_WAIT_CODES.map((name) => iced.Code[name]));
     this.displacementSizes = new Int8Array(Object.keys(iced.Code).length).fill(-1);
     this.addrMask = options.bits === 64 ? 0xffff_ffff_ffff_ffffn : 0xffff_ffffn;
   }
@@ -112,7 +116,7 @@ export class X86Disassembler {
     // A new window when the offset leaves this one, or when an instruction could reach past its end.
     const moved =
       offset < this.windowStart ||
-      (offset + 15 > this.windowEnd && this.windowEnd < limit) ||
+      (offset + 16 > this.windowEnd && this.windowEnd < limit) ||
       this.windowEnd > limit;
     if (this.windowBytes !== bytes || moved) {
       this.decoder?.free();
@@ -142,12 +146,41 @@ export class X86Disassembler {
         return { length: 1, text: `.byte 0x${(bytes[offset] as number).toString(16)}` };
       return { length: 1, text: "(bad)" };
     }
+    if (ins.code === iced.Code.Wait && offset + 1 < limit && X87_ESCAPE.has(bytes[offset + 1] as number)) {
+      const merged = this.waitingForm(ins, bytes, offset + 1, base, symbolize, limit);
+      if (merged) return merged;
+      this.nextOffset = -1;
+      return { length: 1, text: "fwait" };
+    }
     const length = ins.length;
     this.nextOffset = offset + length;
     const result = this.result;
     result.length = length;
     result.text = this.text(ins, bytes, offset, length, base, symbolize);
     return result;
+  }
+
+  /**
+   * fwait and the no-wait x87 control instruction after it print as one waiting instruction, as the
+   * assembler writes them (9b d9 /7 `fstcw`, 9b db e2 `fclex`); the decoder has read the fwait.
+   */
+  private waitingForm(
+    ins: Iced.Instruction,
+    bytes: Uint8Array,
+    offset: number,
+    base: bigint,
+    symbolize: Symbolizer,
+    limit: number,
+  ): DecodedInstruction | undefined {
+    (this.decoder as Iced.Decoder).decodeOut(ins);
+    if (ins.isInvalid || !this.noWait.has(ins.code) || offset + ins.length > limit) return undefined;
+    const length = ins.length;
+    this.nextOffset = offset + length;
+    const text = this.text(ins, bytes, offset, length, base, symbolize);
+    const space = text.indexOf(" ");
+    const mnemonic = `f${(space < 0 ? text : text.slice(0, space)).slice(2)}`;
+    const rest = space < 0 ? "" : text.slice(space).trimStart();
+    return { length: length + 1, text: rest ? `${mnemonic.padEnd(6)} ${rest}` : mnemonic };
   }
 
   /**
@@ -352,16 +385,32 @@ export class X86Disassembler {
     if (ins.roundingControl !== iced.RoundingControl.None) ops.unshift(`{${ROUNDING[ins.roundingControl]}}`);
     else if (ins.suppressAllExceptions) ops.unshift("{sae}");
     const flow = ins.flowControl;
-    if (flow === iced.FlowControl.IndirectBranch || flow === iced.FlowControl.IndirectCall) {
-      ops[0] = `*${ops[0]}`;
-      mnemonic = INDIRECT_MNEMONIC[mnemonic] ?? mnemonic;
-    } else if (hasMemory) {
-      mnemonic = MEMORY_MNEMONIC[mnemonic] ?? mnemonic;
-    }
+    const indirect = flow === iced.FlowControl.IndirectBranch || flow === iced.FlowControl.IndirectCall;
+    if (indirect) ops[0] = `*${ops[0]}`;
+    if (this.options.suffix) {
+      mnemonic = this.suffixMnemonic(mnemonic, code);
+      if (SWAPPED_CODES.has(code) && ins.opKind(0) === K.Register && ins.opKind(1) === K.Register)
+        mnemonic += ".s";
+    } else if (indirect) mnemonic = INDIRECT_MNEMONIC[mnemonic] ?? mnemonic;
+    else if (hasMemory) mnemonic = MEMORY_MNEMONIC[mnemonic] ?? mnemonic;
     const prefixes = this.prefixNames(ins, bytes, offset, segmentable);
     const head = prefixes ? `${prefixes} ${mnemonic}` : mnemonic;
     if (ops.length === 0) return head;
     return `${head.padEnd(6)} ${ops.join(",")}${comment}`;
+  }
+
+  /**
+   * -M suffix: iced's GAS mnemonic with its size suffix, where objdump's differs (measured against
+   * objdump -d -M suffix on ls and libc): no `b` on setcc, none on the x87 control-word stores and
+   * loads, a `q` (`l` in 32-bit code) on a near jmp with a 32-bit displacement, `xbeginq`, no suffix on bswap, `xchgw` for the 66 90 nop.
+   */
+  private suffixMnemonic(mnemonic: string, code: string): string {
+    if (code.startsWith("Set") && mnemonic.endsWith("b")) return mnemonic.slice(0, -1);
+    if (code === "Nopw") return "xchgw";
+    if (code === "Jmp_rel32_64") return "jmpq";
+    if (code === "Jmp_rel32_32") return "jmpl";
+    if (code === "Xbegin_rel32" && this.options.bits === 64) return "xbeginq";
+    return SUFFIX_MNEMONIC[mnemonic] ?? mnemonic;
   }
 
   /**
@@ -517,6 +566,21 @@ export class X86Disassembler {
   }
 }
 
+/** The first bytes of x87 instructions. */
+const X87_ESCAPE = new Set([0xd9, 0xdb, 0xdd, 0xdf]);
+/** The no-wait control instructions fwait joins. */
+const NO_WAIT_CODES = [
+  "Fnstenv_m14byte",
+  "Fnstenv_m28byte",
+  "Fnstcw_m2byte",
+  "Fnclex",
+  "Fninit",
+  "Fnsave_m94byte",
+  "Fnsave_m108byte",
+  "Fnstsw_m2byte",
+  "Fnstsw_AX",
+] as const;
+
 const PLAIN = 0;
 const BRANCH = 1;
 const RIP = 2;
@@ -610,6 +674,16 @@ const SEGMENT_NAME: Record<number, string> = { 38: "es", 46: "cs", 54: "ss", 62:
 
 /** iced's GAS mnemonics for indirect jumps and calls carry a size suffix objdump leaves off. */
 const INDIRECT_MNEMONIC: Record<string, string> = { jmpq: "jmp", callq: "call", jmpl: "jmp", calll: "call" };
+/** -M suffix: iced's mnemonics objdump spells without the doubled suffix. */
+const SUFFIX_MNEMONIC: Record<string, string> = {
+  bswapl: "bswap",
+  bswapq: "bswap",
+  fldcww: "fldcw",
+  fnstcww: "fnstcw",
+  fstcww: "fstcw",
+  fnstsww: "fnstsw",
+  fstsww: "fstsw",
+};
 /** Stack operations on memory: objdump prints the default size without a suffix. */
 const MEMORY_MNEMONIC: Record<string, string> = { pushq: "push", popq: "pop", pushl: "push", popl: "pop" };
 
