@@ -513,8 +513,9 @@ class ObjdumpRun {
       out.write(`\n${name}:     file format ${formatName(file)}\n`);
       if (o.archiveHeaders) out.write(arHeader ?? `${name}\n`);
       if (o.fileHeaders) printFileHeader(file, out);
-      out.write("\n");
+      // The target's private flags line follows the file header directly; the blank line comes after.
       if (o.privateHeaders) printPrivateHeaders(file, out);
+      out.write("\n");
       if (o.sectionHeaders) printSectionHeaders(file, o.wide, o.sections, out);
       const sections = bfdSections(file);
       // -j names count as found when a view that walks the sections (-h, -r, -s, -d) saw them.

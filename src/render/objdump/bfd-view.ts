@@ -5,8 +5,6 @@
 import {
   type ElfFile,
   type ElfSymbol,
-  EM_386,
-  EM_X86_64,
   ET_DYN,
   ET_EXEC,
   PT_LOAD,
@@ -51,6 +49,13 @@ import {
   symBind,
   symType,
 } from "../../elf/index.js";
+import {
+  hasSameSizeLinkOnce,
+  isSpecialSymbol,
+  symbolValue,
+  targetArchitectureName,
+  targetFormatName,
+} from "./targets.js";
 
 export interface BfdSection {
   /** objdump's Idx: the position among BFD sections. */
@@ -174,6 +179,7 @@ export function bfdSections(file: ElfFile): BfdSection[] {
       const v = word && word.length === 4 ? (file.littleEndian ? word[0]! : word[3]!) : 0;
       if (v & 1) flags.push("LINK_ONCE_DISCARD");
     }
+    if (hasSameSizeLinkOnce(file, sh)) flags.push("LINK_ONCE_SAME_SIZE");
     if (debugging) flags.push("OCTETS");
     let lma = sh.sh_addr;
     if (alloc && usePaddr) {
@@ -221,19 +227,11 @@ function safe<T>(f: () => T, fallback: T): T {
 
 /** bfd_get_target's name for the file. */
 export function formatName(file: ElfFile): string {
-  const m = file.header.e_machine;
-  if (file.is64 && m === EM_X86_64) return "elf64-x86-64";
-  if (!file.is64 && m === EM_X86_64) return "elf32-x86-64";
-  if (!file.is64 && m === EM_386) return "elf32-i386";
-  return `elf${file.is64 ? 64 : 32}-${file.littleEndian ? "little" : "big"}`;
+  return targetFormatName(file);
 }
 
 export function architectureName(file: ElfFile): string {
-  const f = formatName(file);
-  if (f === "elf64-x86-64") return "i386:x86-64";
-  if (f === "elf32-x86-64") return "i386:x64-32";
-  if (f === "elf32-i386") return "i386";
-  return "UNKNOWN!";
+  return targetArchitectureName(file);
 }
 
 /** BFD's file flags (HAS_RELOC 0x1 ... D_PAGED 0x100), as -f prints them. */
@@ -280,6 +278,8 @@ export interface BfdSymbol {
   /** The version column, when the file has symbol versions: [text, hidden]. */
   version: [string, boolean] | undefined;
   defined: boolean;
+  /** A target's special symbol (a mapping symbol, a local label), which -t and -T do not list. */
+  special: boolean;
 }
 
 /** The version strings of a dynamic symbol table, or undefined when the file is unversioned. */
@@ -375,11 +375,12 @@ export function bfdSymbols(file: ElfFile, dynamic: boolean): BfdSymbol[] | undef
       name,
       sectionName,
       section,
-      value: common ? sym.st_size : sym.st_value,
+      value: common ? sym.st_size : symbolValue(file, sym.st_value, type === STT_FUNC),
       size: common ? sym.st_value : sym.st_size,
       flagChars: `${c1}${c2}  ${c5}${c6}${c7}`,
       version: versions ? (dynamic ? versionOf(versions, i) : ["", false]) : undefined,
       defined,
+      special: type !== STT_SECTION && isSpecialSymbol(file, name),
     });
   }
   return out;

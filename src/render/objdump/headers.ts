@@ -2,6 +2,7 @@
 // section, version definitions and references), in GNU objdump 2.40's layout.
 import {
   type ElfFile,
+  EM_MIPS,
   PF_R,
   PF_W,
   PF_X,
@@ -14,6 +15,7 @@ import {
 } from "../../elf/index.js";
 import type { Output } from "../output.js";
 import { architectureName, bfdSections, fileFlags, hexAddr, log2Ceil } from "./bfd-view.js";
+import { privateFlagsText } from "./private-flags.js";
 
 const hex = (v: bigint | number, width: number): string => BigInt(v).toString(16).padStart(width, "0");
 
@@ -141,6 +143,61 @@ const DT_NAMES: Record<string, string> = {
   2147483647: "FILTER",
 };
 
+/**
+ * The MIPS target's names for its DT_LOPROC tags (measured: objdump 2.40 over a MIPS PIE with the
+ * first dynamic tag patched to each value; some keep the "DT_" prefix, all print their value in hex).
+ * The other fixture targets (AArch64, ARM, RISC-V, s390) print their processor tags as numbers.
+ */
+const MIPS_DT_NAMES: Record<string, string> = {
+  1879048193: "MIPS_RLD_VERSION",
+  1879048194: "MIPS_TIME_STAMP",
+  1879048195: "MIPS_ICHECKSUM",
+  1879048196: "MIPS_IVERSION",
+  1879048197: "MIPS_FLAGS",
+  1879048198: "MIPS_BASE_ADDRESS",
+  1879048199: "MIPS_MSYM",
+  1879048200: "MIPS_CONFLICT",
+  1879048201: "MIPS_LIBLIST",
+  1879048202: "MIPS_LOCAL_GOTNO",
+  1879048203: "MIPS_CONFLICTNO",
+  1879048208: "MIPS_LIBLISTNO",
+  1879048209: "MIPS_SYMTABNO",
+  1879048210: "MIPS_UNREFEXTNO",
+  1879048211: "MIPS_GOTSYM",
+  1879048212: "MIPS_HIPAGENO",
+  1879048214: "MIPS_RLD_MAP",
+  1879048215: "MIPS_DELTA_CLASS",
+  1879048216: "MIPS_DELTA_CLASS_NO",
+  1879048217: "MIPS_DELTA_INSTANCE",
+  1879048218: "MIPS_DELTA_INSTANCE_NO",
+  1879048219: "MIPS_DELTA_RELOC",
+  1879048220: "MIPS_DELTA_RELOC_NO",
+  1879048221: "MIPS_DELTA_SYM",
+  1879048222: "MIPS_DELTA_SYM_NO",
+  1879048224: "MIPS_DELTA_CLASSSYM",
+  1879048225: "MIPS_DELTA_CLASSSYM_NO",
+  1879048226: "MIPS_CXX_FLAGS",
+  1879048227: "MIPS_PIXIE_INIT",
+  1879048228: "MIPS_SYMBOL_LIB",
+  1879048229: "MIPS_LOCALPAGE_GOTIDX",
+  1879048230: "MIPS_LOCAL_GOTIDX",
+  1879048231: "MIPS_HIDDEN_GOTIDX",
+  1879048232: "MIPS_PROTECTED_GOT_IDX",
+  1879048233: "MIPS_OPTIONS",
+  1879048234: "MIPS_INTERFACE",
+  1879048235: "DT_MIPS_DYNSTR_ALIGN",
+  1879048236: "DT_MIPS_INTERFACE_SIZE",
+  1879048237: "DT_MIPS_RLD_TEXT_RESOLVE_ADDR",
+  1879048238: "DT_MIPS_PERF_SUFFIX",
+  1879048239: "DT_MIPS_COMPACT_SIZE",
+  1879048240: "DT_MIPS_GP_VALUE",
+  1879048241: "DT_MIPS_AUX_DYNAMIC",
+  1879048242: "DT_MIPS_PLTGOT",
+  1879048244: "DT_MIPS_RWPLT",
+  1879048245: "MIPS_RLD_MAP_REL",
+  1879048246: "DT_MIPS_XHASH",
+};
+
 /** Tags whose value is an offset into the dynamic string table. */
 const STRING_TAGS = new Set([
   "NEEDED",
@@ -172,7 +229,11 @@ export function printDynamicSection(file: ElfFile, out: Output): void {
     const tag = r.sword(at, file.is64);
     const val = r.word(at + entsize / 2, file.is64);
     if (tag === 0n) break;
-    const name = DT_NAMES[tag.toString()] ?? `0x${BigInt.asUintN(file.is64 ? 64 : 32, tag).toString(16)}`;
+    const key = tag.toString();
+    const name =
+      (file.header.e_machine === EM_MIPS ? MIPS_DT_NAMES[key] : undefined) ??
+      DT_NAMES[key] ??
+      `0x${BigInt.asUintN(file.is64 ? 64 : 32, tag).toString(16)}`;
     let text: string | undefined;
     if (STRING_TAGS.has(name) && strings) text = strings.get(Number(val));
     lines.push(`  ${name.padEnd(20)} ${text ?? `0x${hexAddr(file, val)}`}\n`);
@@ -212,15 +273,14 @@ export function printVersions(file: ElfFile, out: Output): void {
   out.write(lines.join(""));
 }
 
-/** -p: prints nothing for a file without program headers, dynamic section or versions. */
+/** -p: the program headers, dynamic section, version definitions and references, then the target's flags. */
 export function printPrivateHeaders(file: ElfFile, out: Output): void {
   const parts: string[] = [];
   const collect = { write: (s: string) => void parts.push(s) };
   printProgramHeaders(file, collect);
+  if (parts.length > 0) parts.unshift("\n");
   printDynamicSection(file, collect);
   printVersions(file, collect);
-  let text = parts.join("");
-  if (text === "") return;
-  if (text.startsWith("\n")) text = text.slice(1);
-  out.write(`${text}\n`);
+  parts.push(privateFlagsText(file));
+  out.write(parts.join(""));
 }

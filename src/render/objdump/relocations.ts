@@ -2,6 +2,11 @@
 import {
   type ElfFile,
   EM_386,
+  EM_AARCH64,
+  EM_ARM,
+  EM_MIPS,
+  EM_RISCV,
+  EM_S390,
   EM_X86_64,
   ET_DYN,
   ET_EXEC,
@@ -22,10 +27,15 @@ export interface RelocRecord {
   rela: boolean;
 }
 
-/** The type column: BFD's howto name, which for x86 is the ELF name; the generic ELF targets have none. */
+/**
+ * The type column: BFD's howto name, which for the targets objdump knows is the ELF name (checked
+ * against objdump 2.40 on each fixture architecture); the generic ELF targets have none.
+ */
+const HOWTO_MACHINES = new Set([EM_X86_64, EM_386, EM_AARCH64, EM_ARM, EM_RISCV, EM_S390, EM_MIPS]);
+
 function typeName(file: ElfFile, type: number): string {
   const m = file.header.e_machine;
-  if (m === EM_X86_64 || m === EM_386) return relocTypeName(m, type) ?? "UNKNOWN";
+  if (HOWTO_MACHINES.has(m)) return relocTypeName(m, type) ?? "UNKNOWN";
   return "UNKNOWN";
 }
 

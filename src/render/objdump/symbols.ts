@@ -30,7 +30,7 @@ export function printSymbolTable(
   if (!symbols || symbols.length === 0) lines.push("no symbols\n");
   else
     for (const s of filtered ?? symbols)
-      lines.push(symbolLine(file, s, demangle && s.name !== "" ? demangle(s.name) : s.name));
+      if (!s.special) lines.push(symbolLine(file, s, demangle && s.name !== "" ? demangle(s.name) : s.name));
   lines.push("\n\n");
   out.write(lines.join(""));
 }

@@ -1,4 +1,4 @@
-import { type ElfFile, type ElfSymbol, EM_MIPS } from "../../elf/index.js";
+import { type DataReader, type ElfFile, type ElfSymbol, EM_MIPS } from "../../elf/index.js";
 import { type AttrOut, mipsFpAbiText } from "./arch-specific.js";
 import { type ReadelfContext, readableSections } from "./context.js";
 import { cString, offsetFromVma, readelfDynamic } from "./dynamic.js";
@@ -122,6 +122,28 @@ function symbolIndexType(shnum: number, type: number): string {
   return String(type).padStart(3);
 }
 
+/**
+ * The .MIPS.abiflags block (Elf_External_ABIFlags_v0), from its blank first line to its last newline;
+ * objdump -p prints the same text after the private flags.
+ */
+export function mipsAbiFlagsText(r: DataReader): string {
+  const isaLevel = r.u8(2);
+  const isaRev = r.u8(3);
+  const fpAbi = r.u8(7);
+  const isaExt = r.u32(8);
+  const ases = r.u32(12);
+  let s = `\nMIPS ABI Flags Version: ${r.u16(0)}\n\nISA: MIPS${isaLevel}`;
+  if (isaRev > 1) s += `r${isaRev}`;
+  s += `\nGPR size: ${regSize(r.u8(4))}\nCPR1 size: ${regSize(r.u8(5))}\nCPR2 size: ${regSize(r.u8(6))}`;
+  s += `\nFP ABI: ${mipsFpAbiText(fpAbi)}\n`;
+  s += `ISA Extension: ${ISA_EXT[isaExt] ?? `Unknown (${isaExt | 0})`}\nASEs:`;
+  for (const [bit, text] of ASES) if (ases & bit) s += `\n\t${text}`;
+  if (ases === 0) s += "\n\tNone";
+  else if ((ases & ~AFL_ASE_MASK) !== 0) s += `\n\tUnknown (${((ases & ~AFL_ASE_MASK) >>> 0).toString(16)})`;
+  s += `\nFLAGS 1: ${hex8(r.u32(16))}\nFLAGS 2: ${hex8(r.u32(20))}\n`;
+  return s;
+}
+
 /** Everything process_mips_specific reads from the dynamic array (last value of each tag wins). */
 interface MipsDyn {
   liblistOffset: bigint;
@@ -159,23 +181,7 @@ export function mipsSpecific(o: AttrOut): boolean {
     } else {
       const data = getData(file, abi.sh_offset, abi.sh_size, "MIPS ABI Flags section", err);
       if (data) {
-        const r = file.readerOver(data, "MIPS ABI Flags section", Number(abi.sh_offset));
-        const isaLevel = r.u8(2);
-        const isaRev = r.u8(3);
-        const fpAbi = r.u8(7);
-        const isaExt = r.u32(8);
-        const ases = r.u32(12);
-        let s = `\nMIPS ABI Flags Version: ${r.u16(0)}\n\nISA: MIPS${isaLevel}`;
-        if (isaRev > 1) s += `r${isaRev}`;
-        s += `\nGPR size: ${regSize(r.u8(4))}\nCPR1 size: ${regSize(r.u8(5))}\nCPR2 size: ${regSize(r.u8(6))}`;
-        s += `\nFP ABI: ${mipsFpAbiText(fpAbi)}\n`;
-        s += `ISA Extension: ${ISA_EXT[isaExt] ?? `Unknown (${isaExt | 0})`}\nASEs:`;
-        for (const [bit, text] of ASES) if (ases & bit) s += `\n\t${text}`;
-        if (ases === 0) s += "\n\tNone";
-        else if ((ases & ~AFL_ASE_MASK) !== 0)
-          s += `\n\tUnknown (${((ases & ~AFL_ASE_MASK) >>> 0).toString(16)})`;
-        s += `\nFLAGS 1: ${hex8(r.u32(16))}\nFLAGS 2: ${hex8(r.u32(20))}\n`;
-        o.put(s);
+        o.put(mipsAbiFlagsText(file.readerOver(data, "MIPS ABI Flags section", Number(abi.sh_offset))));
       }
     }
   }
