@@ -16,7 +16,7 @@ done
 LC_ALL=C objdump -d --no-show-raw-insn test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.no-raw.txt"
 LC_ALL=C objdump -d --no-addresses test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.no-addresses.txt"
 LC_ALL=C objdump -dw test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.wide.txt"
-# -M suffix: suffix.o is assembled here from its source (the rules of src/disasm/x86.ts suffixMnemonic).
+# -M suffix and {evex}: suffix.o is assembled here from its source (src/disasm/x86.ts suffixMnemonic, vexEncodable).
 as -o test/fixtures/x86_64/suffix.o test/fixtures/x86_64/suffix.s
 LC_ALL=C objdump -d test/fixtures/x86_64/suffix.o | tail -n +4 > "$out/x86_64-suffix.o.d.txt"
 LC_ALL=C objdump -d -M suffix test/fixtures/x86_64/suffix.o | tail -n +4 > "$out/x86_64-suffix.o.suffix.txt"

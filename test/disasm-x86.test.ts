@@ -56,7 +56,7 @@ for (const f of [
   });
 }
 
-test("objdump -d -M suffix: setcc, .s on second encodings, fwait joined, jmpq/jmpl, bswap, xbeginq", async () => {
+test("objdump -d -M suffix (setcc, .s on second encodings, fwait joined, jmpq/jmpl, bswap, xbeginq) and {evex}", async () => {
   const suffix = { suffix: true };
   assert.equal(await listing("test/fixtures/x86_64/suffix.o"), golden("x86_64-suffix.o.d.txt"));
   assert.equal(await listing("test/fixtures/x86_64/suffix.o", suffix), golden("x86_64-suffix.o.suffix.txt"));

@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import type * as Iced from "iced-x86";
 import { ByteTable } from "./byte-table.js";
+import { VEX_ENCODABLE_EVEX_CODES } from "./x86-evex.js";
 import { SWAPPED_CODES } from "./x86-swapped.js";
 
 type IcedModule = typeof Iced;
@@ -394,9 +395,22 @@ export class X86Disassembler {
     } else if (indirect) mnemonic = INDIRECT_MNEMONIC[mnemonic] ?? mnemonic;
     else if (hasMemory) mnemonic = MEMORY_MNEMONIC[mnemonic] ?? mnemonic;
     const prefixes = this.prefixNames(ins, bytes, offset, segmentable);
+    if (this.vexEncodable(ins, code)) mnemonic = `{evex} ${mnemonic}`;
     const head = prefixes ? `${prefixes} ${mnemonic}` : mnemonic;
     if (ops.length === 0) return head;
     return `${head.padEnd(6)} ${ops.join(",")}${comment}`;
+  }
+
+  /** An EVEX instruction VEX could have encoded, which objdump marks `{evex}` (see x86-evex.ts). */
+  private vexEncodable(ins: Iced.Instruction, code: string): boolean {
+    if (!VEX_ENCODABLE_EVEX_CODES.has(code)) return false;
+    const R = this.iced.Register;
+    if (ins.opMask !== R.None || ins.zeroingMasking || ins.isBroadcast) return false;
+    if (ins.roundingControl !== this.iced.RoundingControl.None || ins.suppressAllExceptions) return false;
+    const high = (r: number) => (r >= R.XMM16 && r <= R.XMM31) || (r >= R.YMM16 && r <= R.YMM31);
+    for (let i = 0; i < ins.opCount; i++)
+      if (ins.opKind(i) === this.iced.OpKind.Register && high(ins.opRegister(i))) return false;
+    return !high(ins.memoryIndex);
   }
 
   /**
