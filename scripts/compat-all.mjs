@@ -7,6 +7,9 @@ const args = process.argv.slice(2);
 const steps = [
   ["readelf, nm and size against GNU binutils", ["scripts/compat.mjs", ...args]],
   ["objdump against GNU objdump", ["scripts/compat-objdump.mjs", ...args.filter((a) => a === "--quick")]],
+  ["objdump -d against GNU objdump, line by line", ["scripts/compat-disasm.mjs"]],
+  ["objdump -d on AArch64 against aarch64-linux-gnu-objdump", ["scripts/compat-disasm.mjs", "--aarch64"]],
+  ["nm on other machines against the target-aware nm", ["scripts/compat-nm-foreign.mjs"]],
   ["ldd paths against ldd", ["scripts/compat-ldd.mjs"]],
   ["ldd load addresses against setarch -R ldd", ["scripts/compat-ldd.mjs", "--addresses"]],
   ["check against checksec", ["scripts/compat-check.mjs"]],

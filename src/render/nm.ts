@@ -19,16 +19,17 @@ import {
   SHT_SYMTAB_SHNDX,
   STT_GNU_IFUNC,
 } from "../elf/index.js";
+import { nmTarget } from "./nm-targets.js";
 import type { Output } from "./output.js";
 
 /**
  * `nm` for ELF files, as GNU nm 2.40 prints them. The table mirrors what BFD makes of an ELF symbol
  * table (elfcode.h elf_slurp_symbol_table): index 0 dropped, each symbol placed in a BFD section
  * (*UND*, *ABS*, *COM* or the section its st_shndx names) and given BSF_* flags from its binding and type;
- * its class letter is bfd_decode_symclass's (bfd/syms.c). Debian's nm is built for x86 only and reads
- * other machines through the generic elf32/64-little/big targets, so no backend hooks apply (ARM
- * mapping symbols stay visible, Thumb bits stay set). Columns are kept as parallel arrays so that a
- * 200k-symbol table costs no per-symbol objects or bigints.
+ * its class letter is bfd_decode_symclass's (bfd/syms.c). Other machines read as the target-aware nm
+ * (binutils-multiarch, the cross nms) reads them: their backend's hooks are in nm-targets.ts (mapping
+ * symbols and local labels hidden, ARM Thumb bits cleared). Columns are kept as parallel arrays so
+ * that a 200k-symbol table costs no per-symbol objects or bigints.
  */
 
 // What filter_symbols and numeric_forward need to know about a symbol (bits of NmTable.kinds).
@@ -39,6 +40,7 @@ const K_DEBUG = 8; // BSF_DEBUGGING: section and file symbols
 const K_EXTERN = 16; // BSF_GLOBAL | BSF_WEAK | BSF_GNU_UNIQUE
 const K_NOSIZE = 32; // BSF_SECTION_SYM: nm has no elf_symbol_type for it, so no size
 const K_WEAK = 64; // BSF_WEAK, for --no-weak
+const K_SPECIAL = 128; // bfd_is_target_special_symbol, for --special-syms
 
 export interface NmTable {
   /** 64-bit class: values print as 16 hex digits, else 8. */
@@ -356,6 +358,8 @@ export function readNmTable(file: ElfFile, dynamic: boolean): NmTable | undefine
     : undefined;
   const isRel = file.header.e_type === ET_REL;
   const versions = dynamic ? readVersions(file, total) : undefined;
+  const target = nmTarget(file.header.e_machine);
+  const procSections = target.processorSections ? [...target.processorSections.values()] : [];
 
   const classes = new Uint8Array(count);
   const valueHi = new Uint32Array(count);
@@ -413,6 +417,9 @@ export function readNmTable(file: ElfFile, dynamic: boolean): NmTable | undefine
     }
     const bind = info >> 4;
     const type = info & 0xf;
+    if (target.clearsThumbBit && (type === 2 || type === STT_GNU_IFUNC) && shndx !== SHN_COMMON) {
+      vLo = (vLo & ~1) >>> 0;
+    }
     if (stName === 0 && type === 3 && shndx < nsec) {
       extras.push(i);
       extraNames.push(secNameText(shndx) ?? "(null)");
@@ -424,7 +431,18 @@ export function readNmTable(file: ElfFile, dynamic: boolean): NmTable | undefine
 
     let kind = 0;
     let secIdx = -1;
-    if (shndx === SHN_UNDEF) kind |= K_UND;
+    // A processor-specific section (secOf -10 - k; its letter replaces the section's).
+    let procIdx = -1;
+    const proc = procSections.length > 0 ? target.processorSections!.get(shndx) : undefined;
+    if (proc) {
+      procIdx = procSections.indexOf(proc);
+      if (proc.role === "undefined") kind |= K_UND;
+      else if (proc.role === "common") {
+        kind |= K_COM;
+        vHi = sHi;
+        vLo = sLo;
+      }
+    } else if (shndx === SHN_UNDEF) kind |= K_UND;
     else if (shndx === SHN_ABS) kind |= K_ABS;
     else if (shndx === SHN_COMMON) {
       kind |= K_COM;
@@ -449,7 +467,7 @@ export function readNmTable(file: ElfFile, dynamic: boolean): NmTable | undefine
     // bfd_decode_symclass.
     let c: number;
     if (kind & K_COM)
-      c = 0x43; // C
+      c = procIdx >= 0 ? procSections[procIdx]!.letter : 0x43; // C
     else if (kind & K_UND)
       c = weak ? (object ? 0x76 : 0x77) : 0x55; // v w U
     else if (ifunc)
@@ -461,7 +479,7 @@ export function readNmTable(file: ElfFile, dynamic: boolean): NmTable | undefine
     else if (!global && !local)
       c = 0x3f; // ?
     else {
-      c = secIdx >= 0 ? sections[secIdx]!.letter : 0x61; // a
+      c = secIdx >= 0 ? sections[secIdx]!.letter : procIdx >= 0 ? procSections[procIdx]!.letter : 0x61; // a
       if (global && c >= 0x61 && c <= 0x7a) c -= 0x20;
     }
 
@@ -486,7 +504,8 @@ export function readNmTable(file: ElfFile, dynamic: boolean): NmTable | undefine
     sizeLo[i] = sLo;
     kinds[i] = kind;
     types[i] = type;
-    secOf[i] = kind & K_UND ? -1 : kind & K_COM ? -2 : secIdx >= 0 ? secIdx : -3;
+    secOf[i] =
+      procIdx >= 0 ? -10 - procIdx : kind & K_UND ? -1 : kind & K_COM ? -2 : secIdx >= 0 ? secIdx : -3;
   }
   // Names not in the string table (section symbols, "(null)") go after a copy of it, NUL-terminated.
   let extraLen = 0;
@@ -499,6 +518,11 @@ export function readNmTable(file: ElfFile, dynamic: boolean): NmTable | undefine
     nameOffsets[extras[k]!] = at;
     for (let j = 0; j < n.length; j++) nameBytes[at++] = n.charCodeAt(j);
     at++;
+  }
+  const isSpecial = target.isSpecial;
+  if (isSpecial) {
+    for (let i = 0; i < count; i++)
+      if (isSpecial(nameBytes, nameOffsets[i]!)) kinds[i] = kinds[i]! | K_SPECIAL;
   }
   let text: string | undefined;
   function name(i: number): string {
@@ -513,6 +537,7 @@ export function readNmTable(file: ElfFile, dynamic: boolean): NmTable | undefine
   }
   const sectionName = (i: number): string => {
     const x = secOf[i]!;
+    if (x <= -10) return procSections[-10 - x]!.name;
     return x === -1 ? "*UND*" : x === -2 ? "*COM*" : x === -3 ? "*ABS*" : sections[x]!.name;
   };
   return {
@@ -592,6 +617,7 @@ export function filterSymbols(t: NmTable, o: NmOptions): number[] {
       if (!(k & (K_EXTERN | K_UND | K_COM))) continue;
     } else if (o.noWeak && k & K_WEAK) continue;
     if (!o.debugSyms && k & K_DEBUG) continue;
+    if (!o.specialSyms && k & K_SPECIAL) continue;
     if (o.sort === "size" && k & (K_ABS | K_UND)) continue;
     if (o.definedOnly && k & K_UND) continue;
     out.push(i);
