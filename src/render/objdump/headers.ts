@@ -14,6 +14,7 @@ import {
   type StringTable,
 } from "../../elf/index.js";
 import type { Output } from "../output.js";
+import { MIPS_DYNAMIC_TAG_NAMES } from "../readelf/dynamic.js";
 import { architectureName, bfdSections, fileFlags, hexAddr, log2Ceil } from "./bfd-view.js";
 import { privateFlagsText } from "./private-flags.js";
 
@@ -144,47 +145,13 @@ const DT_NAMES: Record<string, string> = {
 };
 
 /**
- * The MIPS target's names for its DT_LOPROC tags (measured: objdump 2.40 over a MIPS PIE with the
- * first dynamic tag patched to each value; some keep the "DT_" prefix, all print their value in hex).
- * The other fixture targets (AArch64, ARM, RISC-V, s390) print their processor tags as numbers.
+ * The MIPS target's names for its DT_LOPROC tags: readelf's (MIPS_DYNAMIC_TAG_NAMES), except these
+ * (measured: objdump 2.40 over a MIPS PIE with the first dynamic tag patched to each value; all print
+ * their value in hex). The other fixture targets (AArch64, ARM, RISC-V, s390) print their processor
+ * tags as numbers.
  */
-const MIPS_DT_NAMES: Record<string, string> = {
-  1879048193: "MIPS_RLD_VERSION",
-  1879048194: "MIPS_TIME_STAMP",
-  1879048195: "MIPS_ICHECKSUM",
-  1879048196: "MIPS_IVERSION",
-  1879048197: "MIPS_FLAGS",
-  1879048198: "MIPS_BASE_ADDRESS",
-  1879048199: "MIPS_MSYM",
-  1879048200: "MIPS_CONFLICT",
-  1879048201: "MIPS_LIBLIST",
-  1879048202: "MIPS_LOCAL_GOTNO",
-  1879048203: "MIPS_CONFLICTNO",
-  1879048208: "MIPS_LIBLISTNO",
-  1879048209: "MIPS_SYMTABNO",
-  1879048210: "MIPS_UNREFEXTNO",
-  1879048211: "MIPS_GOTSYM",
-  1879048212: "MIPS_HIPAGENO",
-  1879048214: "MIPS_RLD_MAP",
-  1879048215: "MIPS_DELTA_CLASS",
-  1879048216: "MIPS_DELTA_CLASS_NO",
-  1879048217: "MIPS_DELTA_INSTANCE",
-  1879048218: "MIPS_DELTA_INSTANCE_NO",
-  1879048219: "MIPS_DELTA_RELOC",
-  1879048220: "MIPS_DELTA_RELOC_NO",
-  1879048221: "MIPS_DELTA_SYM",
-  1879048222: "MIPS_DELTA_SYM_NO",
-  1879048224: "MIPS_DELTA_CLASSSYM",
-  1879048225: "MIPS_DELTA_CLASSSYM_NO",
-  1879048226: "MIPS_CXX_FLAGS",
-  1879048227: "MIPS_PIXIE_INIT",
-  1879048228: "MIPS_SYMBOL_LIB",
-  1879048229: "MIPS_LOCALPAGE_GOTIDX",
-  1879048230: "MIPS_LOCAL_GOTIDX",
-  1879048231: "MIPS_HIDDEN_GOTIDX",
+const BFD_MIPS_SPELLING: Record<number, string> = {
   1879048232: "MIPS_PROTECTED_GOT_IDX",
-  1879048233: "MIPS_OPTIONS",
-  1879048234: "MIPS_INTERFACE",
   1879048235: "DT_MIPS_DYNSTR_ALIGN",
   1879048236: "DT_MIPS_INTERFACE_SIZE",
   1879048237: "DT_MIPS_RLD_TEXT_RESOLVE_ADDR",
@@ -194,9 +161,12 @@ const MIPS_DT_NAMES: Record<string, string> = {
   1879048241: "DT_MIPS_AUX_DYNAMIC",
   1879048242: "DT_MIPS_PLTGOT",
   1879048244: "DT_MIPS_RWPLT",
-  1879048245: "MIPS_RLD_MAP_REL",
   1879048246: "DT_MIPS_XHASH",
 };
+
+function mipsTagName(tag: number): string | undefined {
+  return BFD_MIPS_SPELLING[tag] ?? MIPS_DYNAMIC_TAG_NAMES[tag];
+}
 
 /** Tags whose value is an offset into the dynamic string table. */
 const STRING_TAGS = new Set([
@@ -231,7 +201,7 @@ export function printDynamicSection(file: ElfFile, out: Output): void {
     if (tag === 0n) break;
     const key = tag.toString();
     const name =
-      (file.header.e_machine === EM_MIPS ? MIPS_DT_NAMES[key] : undefined) ??
+      (file.header.e_machine === EM_MIPS ? mipsTagName(Number(tag)) : undefined) ??
       DT_NAMES[key] ??
       `0x${BigInt.asUintN(file.is64 ? 64 : 32, tag).toString(16)}`;
     let text: string | undefined;

@@ -169,7 +169,8 @@ const GENERIC_NAMES: Record<number, string> = {
   1879047668: "GNU_FLAGS_1",
 };
 
-const MIPS_NAMES: Record<number, string> = {
+/** readelf's names for the MIPS DT_LOPROC tags (objdump spells a few otherwise). */
+export const MIPS_DYNAMIC_TAG_NAMES: Record<number, string> = {
   1879048193: "MIPS_RLD_VERSION",
   1879048194: "MIPS_TIME_STAMP",
   1879048195: "MIPS_ICHECKSUM",
@@ -222,8 +223,8 @@ const MIPS_NAMES: Record<number, string> = {
 /** Processor-specific tag names by e_machine (get_*_dynamic_type in readelf.c). */
 const PROC_NAMES: Record<number, Record<number, string>> = {
   183: { 1879048193: "AARCH64_BTI_PLT", 1879048195: "AARCH64_PAC_PLT", 1879048197: "AARCH64_VARIANT_PCS" },
-  8: MIPS_NAMES,
-  10: MIPS_NAMES,
+  8: MIPS_DYNAMIC_TAG_NAMES,
+  10: MIPS_DYNAMIC_TAG_NAMES,
   43: { 1879048193: "SPARC_REGISTER" },
   20: { 1879048192: "PPC_GOT", 1879048193: "PPC_OPT" },
   21: {
