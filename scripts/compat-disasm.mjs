@@ -107,19 +107,6 @@ const optionSets = [
   { name: "-d -r", argv: ["-d", "-r"], opts: { inlineRelocs: true }, relocatableOnly: true },
 ];
 
-const base = {
-  all: false,
-  sections: [],
-  showRaw: true,
-  showAddresses: true,
-  wide: false,
-  zeros: false,
-  syntax: "att",
-  suffix: false,
-  inlineRelocs: false,
-  inlineDynRelocs: false,
-};
-
 async function ours(path, opts) {
   const file = elf.ElfFile.open(new elf.BufferSource(new Uint8Array(readFileSync(path))));
   const chunks = [];
@@ -127,7 +114,7 @@ async function ours(path, opts) {
   await listing.disassemble(
     file,
     path,
-    { ...base, ...opts },
+    { ...listing.DISASSEMBLE_DEFAULTS, ...opts },
     { write: (s) => chunks.push(s) },
     { write: (s) => errs.push(s) },
   );

@@ -4,38 +4,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { type DisassembleOptions, disassemble } from "../src/disasm/listing.js";
 import { x86Disassembler } from "../src/disasm/x86.js";
-import { BufferSource, ElfFile } from "../src/elf/index.js";
-
-const base: DisassembleOptions = {
-  all: false,
-  sections: [],
-  showRaw: true,
-  showAddresses: true,
-  wide: false,
-  zeros: false,
-  syntax: "att",
-  suffix: false,
-  inlineRelocs: false,
-  inlineDynRelocs: false,
-};
-
-async function listing(path: string, opts: Partial<DisassembleOptions> = {}): Promise<string> {
-  const file = ElfFile.open(new BufferSource(new Uint8Array(readFileSync(path))));
-  let out = "";
-  let err = "";
-  const rc = await disassemble(
-    file,
-    path,
-    { ...base, ...opts },
-    { write: (s) => (out += s) },
-    { write: (s) => (err += s) },
-  );
-  assert.equal(err, "");
-  assert.equal(rc, 0);
-  return out;
-}
+import { listing } from "./helpers/disasm.js";
 
 const golden = (name: string) => readFileSync(`test/golden/disasm/${name}`, "utf8");
 

@@ -44,6 +44,20 @@ export interface DisassembleOptions {
   demangle?: (name: string) => string;
 }
 
+/** What `objdump -d` alone asks for. */
+export const DISASSEMBLE_DEFAULTS: Readonly<DisassembleOptions> = {
+  all: false,
+  sections: [],
+  showRaw: true,
+  showAddresses: true,
+  wide: false,
+  zeros: false,
+  syntax: "att",
+  suffix: false,
+  inlineRelocs: false,
+  inlineDynRelocs: false,
+};
+
 /** Raw bytes objdump shows per line for x86 (bfd's x86 disassembler asks for 7). */
 const BYTES_PER_LINE = 7;
 /** A run of at least this many zero bytes prints as `...` (fewer at the end of a symbol or section). */
