@@ -27,6 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binaryKind } from "./lib/elf-files.mjs";
 import { patchSymbols } from "./lib/elf-patch.mjs";
+import { firstDifference } from "./lib/first-difference.mjs";
 import { ROOT } from "./lib/fixtures.mjs";
 import { loadCommands } from "./lib/in-process.mjs";
 import { NM_OPTIONS, split } from "./lib/matrix.mjs";
@@ -231,15 +232,6 @@ function filesIn(dir) {
     .filter((p) => statSync(p).isFile() && binaryKind(p) !== null);
 }
 
-function firstDiff(a, e) {
-  const al = a.split("\n");
-  const el = e.split("\n");
-  for (let i = 0; i < Math.max(al.length, el.length); i++)
-    if (al[i] !== el[i])
-      return `line ${i + 1}:\n      gnu:  ${JSON.stringify(el[i])}\n      ours: ${JSON.stringify(al[i])}`;
-  return "?";
-}
-
 const strip = (s) => s.replace(/^[^\n:]*\bnm: /gm, "");
 const sampleDir = opt.keep ?? mkdtempSync(join(tmpdir(), "anatomy-nm-foreign-"));
 mkdirSync(sampleDir, { recursive: true });
@@ -270,9 +262,9 @@ for (const m of MACHINES) {
       const gerr = gnu.stderr.toString("latin1");
       let why;
       if (ours.exception) why = `exception: ${ours.exception.stack ?? ours.exception}`;
-      else if (ours.stdout !== gout) why = `stdout ${firstDiff(ours.stdout, gout)}`;
+      else if (ours.stdout !== gout) why = `stdout ${firstDifference(ours.stdout, gout)}`;
       else if (strip(ours.stderr) !== strip(gerr))
-        why = `stderr ${firstDiff(strip(ours.stderr), strip(gerr))}`;
+        why = `stderr ${firstDifference(strip(ours.stderr), strip(gerr))}`;
       else if (ours.status !== gnu.status) why = `status ${ours.status}, gnu ${gnu.status}`;
       const s = perOption.get(o);
       if (why) s.diffs.push(`    ${f}: ${why}`);

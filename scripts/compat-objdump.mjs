@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { binaryKind } from "./lib/elf-files.mjs";
+import { firstDifference } from "./lib/first-difference.mjs";
 import { ROOT } from "./lib/fixtures.mjs";
 import { loadCommands } from "./lib/in-process.mjs";
 
@@ -82,15 +83,6 @@ const options = opt.only.length ? opt.only : OBJDUMP_OPTIONS;
 const cmds = await loadCommands(["objdump"]);
 const strip = (s) => s.replace(/^(?:anatomy )?objdump: /gm, "");
 
-function firstDiff(a, e) {
-  const al = a.split("\n");
-  const el = e.split("\n");
-  for (let i = 0; i < Math.max(al.length, el.length); i++)
-    if (al[i] !== el[i])
-      return `line ${i + 1}:\n      gnu: ${JSON.stringify(el[i])}\n      ours: ${JSON.stringify(al[i])}`;
-  return "?";
-}
-
 let allSame = true;
 for (const o of options) {
   const args = o.split(" ").filter(Boolean);
@@ -106,8 +98,9 @@ for (const o of options) {
     const gerr = gnu.stderr.toString("latin1");
     let why;
     if (ours.exception) why = `exception: ${ours.exception.stack ?? ours.exception}`;
-    else if (ours.stdout !== gout) why = `stdout ${firstDiff(ours.stdout, gout)}`;
-    else if (strip(ours.stderr) !== strip(gerr)) why = `stderr ${firstDiff(strip(ours.stderr), strip(gerr))}`;
+    else if (ours.stdout !== gout) why = `stdout ${firstDifference(ours.stdout, gout)}`;
+    else if (strip(ours.stderr) !== strip(gerr))
+      why = `stderr ${firstDifference(strip(ours.stderr), strip(gerr))}`;
     else if (ours.status !== gnu.status) why = `status ${ours.status}, gnu ${gnu.status}`;
     if (why) diffs.push(`  ${f}: ${why}`);
     else same++;

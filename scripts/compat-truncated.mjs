@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { firstDifference } from "./lib/first-difference.mjs";
 import { loadCommands } from "./lib/in-process.mjs";
 
 const argv = process.argv.slice(2);
@@ -76,15 +77,6 @@ function cutPoints(bytes) {
 }
 
 const withoutProgramName = (text) => text.replace(/^[^\n:]*\b(?:readelf|nm|size): /gm, "");
-
-function firstDifference(actual, expected) {
-  const a = actual.split("\n");
-  const e = expected.split("\n");
-  for (let i = 0; i < Math.max(a.length, e.length); i++) {
-    if (a[i] !== e[i]) return `line ${i + 1}: want ${JSON.stringify(e[i])}, got ${JSON.stringify(a[i])}`;
-  }
-  return "same text";
-}
 
 const commandsRunner = await loadCommands(["readelf", "nm", "size"]);
 const dir = mkdtempSync(join(tmpdir(), "anatomy-truncated-"));
