@@ -2,57 +2,19 @@
 // @alexaltea/capstone-js, loaded on first use); aarch64-text.ts turns its text into objdump's. This file
 // feeds it instruction words and follows the mapping symbols: in a code section `$d` marks data, which
 // objdump prints as `.word`/`.short`/`.byte` instead of decoding it.
-import { createRequire } from "node:module";
+
 import { gnuText, isPcRelative } from "./aarch64-text.js";
+import { CapstoneHandle, type CapstoneModule, loadCapstone } from "./capstone.js";
 import type { Decoded, InstructionDecoder, MappingSymbol, SectionFacts } from "./decoder.js";
 import type { Symbolizer } from "./x86.js";
 
-/** The parts of Capstone's Emscripten module used here (see its dist/capstone.js). */
-interface CapstoneModule {
-  ARCH_ARM64: number;
-  MODE_ARM: number;
-  _malloc(size: number): number;
-  _free(ptr: number): void;
-  _cs_open(arch: number, mode: number, handlePtr: number): number;
-  _cs_close(handlePtr: number): number;
-  _cs_malloc(handle: number): number;
-  _cs_free(insn: number, count: number): void;
-  _cs_disasm_iter(handle: number, codePtr: number, sizePtr: number, addressPtr: number, insn: number): number;
-  getValue(ptr: number, type: string): number;
-  setValue(ptr: number, value: number | bigint, type: string): void;
-  writeArrayToMemory(array: Uint8Array, ptr: number): void;
-  UTF8ToString(ptr: number): string;
-}
-
-let capstone: Promise<CapstoneModule> | undefined;
-
-/** Loads Capstone once; its factory compiles the WASM (a few MB) asynchronously. */
-function loadCapstone(): Promise<CapstoneModule> {
-  capstone ??= (createRequire(import.meta.url)("@alexaltea/capstone-js") as () => Promise<CapstoneModule>)();
-  return capstone;
-}
-
-/** cs_insn's layout in the WASM build: mnemonic and operand text at fixed offsets. */
-const INSN_MNEMONIC = 42;
-const INSN_OP_STR = 74;
-/** Section bytes copied into WASM memory at a time. */
-const WINDOW = 1 << 16;
 /** Texts kept per instruction word (PC-relative words are not kept: their text names the address). */
 const CACHE_LIMIT = 1 << 16;
 
 const hex = (v: bigint): string => v.toString(16);
 
 export class Aarch64Disassembler implements InstructionDecoder {
-  private readonly cs: CapstoneModule;
-  private readonly handlePtr: number;
-  private readonly handle: number;
-  private readonly insn: number;
-  /** cs_disasm_iter's in-out arguments: the code pointer, the bytes left, the address. */
-  private readonly args: number;
-  private readonly buffer: number;
-  private windowBytes: Uint8Array | undefined;
-  private windowStart = 0;
-  private windowEnd = 0;
+  private readonly capstone: CapstoneHandle;
   private readonly cache = new Map<number, string>();
   private mapping: MappingSymbol[] = [];
   private relocated: ReadonlySet<number> = new Set();
@@ -63,24 +25,11 @@ export class Aarch64Disassembler implements InstructionDecoder {
     cs: CapstoneModule,
     readonly options: Aarch64Options = {},
   ) {
-    this.cs = cs;
-    this.handlePtr = cs._malloc(4);
-    const rc = cs._cs_open(cs.ARCH_ARM64, cs.MODE_ARM, this.handlePtr);
-    if (rc !== 0) throw new Error(`Capstone could not open AArch64 (error ${rc})`);
-    this.handle = cs.getValue(this.handlePtr, "i32");
-    this.insn = cs._cs_malloc(this.handle);
-    this.args = cs._malloc(16);
-    // The window, and 4 bytes after it for a word decoded in place of another (decodeWord).
-    this.buffer = cs._malloc(WINDOW + 4);
+    this.capstone = new CapstoneHandle(cs, cs.ARCH_ARM64, cs.MODE_ARM);
   }
 
   free(): void {
-    const cs = this.cs;
-    cs._cs_free(this.insn, 1);
-    cs._free(this.args);
-    cs._free(this.buffer);
-    cs._cs_close(this.handlePtr);
-    cs._free(this.handlePtr);
+    this.capstone.free();
   }
 
   /** Mapping symbols count only in code sections (with -D, nowhere: the listing gives none). */
@@ -168,17 +117,6 @@ export class Aarch64Disassembler implements InstructionDecoder {
     return result;
   }
 
-  /** Decodes a word that is not in the section (a canonical form of one Capstone refused). */
-  private decodeWord(word: number, address: bigint): boolean {
-    const cs = this.cs;
-    const at = this.buffer + WINDOW;
-    for (let i = 0; i < 4; i++) cs.setValue(at + i, (word >>> (8 * i)) & 0xff, "i8");
-    cs.setValue(this.args, at, "i32");
-    cs.setValue(this.args + 4, 4, "i32");
-    cs.setValue(this.args + 8, address, "i64");
-    return cs._cs_disasm_iter(this.handle, this.args, this.args + 4, this.args + 8, this.insn) !== 0;
-  }
-
   private text(
     bytes: Uint8Array,
     offset: number,
@@ -187,26 +125,20 @@ export class Aarch64Disassembler implements InstructionDecoder {
     symbolize: Symbolizer,
     limit: number,
   ): string {
-    const cs = this.cs;
-    if (bytes !== this.windowBytes || offset < this.windowStart || offset + 4 > this.windowEnd) {
-      const end = Math.min(limit, bytes.length, offset + WINDOW);
-      cs.writeArrayToMemory(bytes.subarray(offset, end), this.buffer);
-      this.windowBytes = bytes;
-      this.windowStart = offset;
-      this.windowEnd = end;
-    }
-    const args = this.args;
-    cs.setValue(args, this.buffer + (offset - this.windowStart), "i32");
-    cs.setValue(args + 4, 4, "i32");
-    cs.setValue(args + 8, address, "i64");
-    if (!cs._cs_disasm_iter(this.handle, args, args + 4, args + 8, this.insn)) {
+    const capstone = this.capstone;
+    if (!capstone.decode(bytes, offset, 4, address, limit)) {
       const canonical = exclusiveCanonical(word);
-      if (canonical === undefined || !this.decodeWord(canonical, address))
+      const le = (w: number) => Uint8Array.of(w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24);
+      if (canonical === undefined || !capstone.decodeBytes(le(canonical), address))
         return `.inst\t0x${word.toString(16).padStart(8, "0")} ; ${undefinedReason(word)}`;
     }
-    const mnemonic = cs.UTF8ToString(this.insn + INSN_MNEMONIC);
-    const opStr = cs.UTF8ToString(this.insn + INSN_OP_STR);
-    return gnuText(word, mnemonic, opStr, symbolize, this.options.showAddresses !== false);
+    return gnuText(
+      word,
+      capstone.mnemonic,
+      capstone.operands,
+      symbolize,
+      this.options.showAddresses !== false,
+    );
   }
 }
 
