@@ -16,6 +16,15 @@ done
 LC_ALL=C objdump -d --no-show-raw-insn test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.no-raw.txt"
 LC_ALL=C objdump -d --no-addresses test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.no-addresses.txt"
 LC_ALL=C objdump -dw test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.wide.txt"
+# Which symbol names an address (src/disasm/symbols.ts): ties.s assembled, and linked with --emit-relocs
+# so that the program keeps its section symbols and relocations.
+as -o test/fixtures/x86_64/ties.o test/fixtures/x86_64/ties.s
+ld -o test/fixtures/x86_64/ties --emit-relocs test/fixtures/x86_64/ties.o
+for f in ties ties.o; do
+  LC_ALL=C objdump -d "test/fixtures/x86_64/$f" | tail -n +4 > "$out/x86_64-$f.d.txt"
+  LC_ALL=C objdump -d -r "test/fixtures/x86_64/$f" | tail -n +4 > "$out/x86_64-$f.dr.txt"
+done
+LC_ALL=C objdump -d --no-show-raw-insn test/fixtures/x86_64/ties.o | tail -n +4 > "$out/x86_64-ties.o.no-raw.txt"
 # -M suffix and {evex}: suffix.o is assembled here from its source (src/disasm/x86.ts suffixMnemonic, vexEncodable).
 as -o test/fixtures/x86_64/suffix.o test/fixtures/x86_64/suffix.s
 LC_ALL=C objdump -d test/fixtures/x86_64/suffix.o | tail -n +4 > "$out/x86_64-suffix.o.d.txt"
@@ -41,3 +50,25 @@ if command -v aarch64-linux-gnu-objdump >/dev/null; then
 else
   echo "aarch64-linux-gnu-objdump not found: AArch64 golden files left as they are" >&2
 fi
+
+# ARM, RISC-V, s390x and MIPS, against the cross objdump of each (test/disasm-foreign.test.ts). The .s
+# sources are assembled here; the other fixtures come from scripts/make-fixtures.sh.
+foreign() { # ARCH TRIPLET FILES...
+  local arch=$1 triplet=$2
+  shift 2
+  if ! command -v "$triplet-objdump" >/dev/null; then
+    echo "$triplet-objdump not found: $arch golden files left as they are" >&2
+    return
+  fi
+  for f in "$@"; do
+    LC_ALL=C "$triplet-objdump" -d "test/fixtures/$arch/$f" | tail -n +4 > "$out/$arch-$f.d.txt"
+  done
+  LC_ALL=C "$triplet-objdump" -d -r "test/fixtures/$arch/demo.o" | tail -n +4 > "$out/$arch-demo.o.dr.txt"
+  LC_ALL=C "$triplet-objdump" -D "test/fixtures/$arch/demo.o" | tail -n +4 > "$out/$arch-demo.o.D.txt"
+  LC_ALL=C "$triplet-objdump" -d --no-show-raw-insn "test/fixtures/$arch/pie" | tail -n +4 > "$out/$arch-pie.no-raw.txt"
+  LC_ALL=C "$triplet-objdump" -d --no-addresses "test/fixtures/$arch/pie" | tail -n +4 > "$out/$arch-pie.no-addresses.txt"
+}
+if command -v riscv64-linux-gnu-as >/dev/null; then
+  riscv64-linux-gnu-as -march=rv64gc_zifencei -o test/fixtures/riscv64/forms.o test/fixtures/riscv64/forms.s
+fi
+foreign riscv64 riscv64-linux-gnu pie nopie libdemo.so demo.o forms.o

@@ -24,7 +24,14 @@ import {
 import { aarch64PltSymbols, isMappingSymbol, mappingAddresses, mappingSymbols } from "./aarch64-symbols.js";
 import type { InstructionDecoder, SectionFacts } from "./decoder.js";
 import { LineBuffer, type Writer } from "./line-buffer.js";
-import { type DisasmSymbol, disasmSymbols, SymbolIndex, slotNames, withOffset } from "./symbols.js";
+import {
+  type DisasmSymbol,
+  disasmSymbols,
+  hasSectionRelocations,
+  SymbolIndex,
+  slotNames,
+  withOffset,
+} from "./symbols.js";
 import type { Symbolizer } from "./x86.js";
 
 export interface DisassembleOptions {
@@ -113,9 +120,17 @@ export function listingIndex(file: ElfFile, opts: DisassembleOptions): SymbolInd
   if (file.header.e_machine === EM_AARCH64)
     symbols = [...symbols.filter((s) => !isMappingSymbol(s.name)), ...aarch64PltSymbols(file, opts.demangle)];
   const ranges = new Map<number, [bigint, bigint]>();
-  for (const sh of file.sectionHeaders)
+  const names = new Map<number, string>();
+  for (const sh of file.sectionHeaders) {
     if (sh.sh_addr !== 0n || sh.sh_size !== 0n) ranges.set(sh.index, [sh.sh_addr, sh.sh_addr + sh.sh_size]);
-  return new SymbolIndex(symbols, slotNames(file, opts.demangle), ranges);
+    names.set(sh.index, file.sectionName(sh) ?? "");
+  }
+  return new SymbolIndex(symbols, {
+    slots: slotNames(file, opts.demangle),
+    sectionRanges: ranges,
+    sectionLocal: hasSectionRelocations(file),
+    sectionNames: names,
+  });
 }
 
 function selectSections(file: ElfFile, opts: DisassembleOptions): SectionHeader[] {
@@ -160,10 +175,15 @@ interface InlineReloc {
  * it under its instruction: `OFFSET: TYPE\tSYMBOL+ADDEND` (a section symbol by its section's name).
  */
 function inlineRelocations(file: ElfFile, sh: SectionHeader): InlineReloc[] {
-  if (file.header.e_type !== ET_REL) return [];
+  // A relocatable file's relocations, and a linked file's kept by --emit-relocs (against .symtab; the
+  // dynamic ones are -R's). A linked file's r_offset is an address.
+  const linked = file.header.e_type !== ET_REL;
+  const table = file.sectionHeaders.find((s) => s.sh_type === SHT_SYMTAB);
+  if (linked && !table) return [];
   const out: InlineReloc[] = [];
   for (const rs of file.sectionHeaders) {
     if ((rs.sh_type !== SHT_RELA && rs.sh_type !== SHT_REL) || rs.sh_info !== sh.index) continue;
+    if (linked && rs.sh_link !== table?.index) continue;
     const symtab = rs.sh_link > 0 && rs.sh_link < file.sectionCount ? file.section(rs.sh_link) : undefined;
     const syms = symtab ? file.symbols(symtab) : [];
     for (const r of sectionRelocations(file, rs)) {
@@ -181,7 +201,8 @@ function inlineRelocations(file: ElfFile, sh: SectionHeader): InlineReloc[] {
           : r.r_addend < 0n
             ? `-0x${hex(-r.r_addend)}`
             : `+0x${hex(r.r_addend)}`;
-      out.push({ offset: r.r_offset, text: `${hex(r.r_offset)}: ${type}\t${name}${addend}` });
+      const offset = linked ? r.r_offset - sh.sh_addr : r.r_offset;
+      out.push({ offset, text: `${hex(r.r_offset)}: ${type}\t${name}${addend}` });
     }
   }
   return out.sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
@@ -341,6 +362,7 @@ export function renderRange(
 ): void {
   const { data, start, stops, stopOffsets, opts, relocs, symbolize, width } = ctx;
   decoder.beginSection?.(ctx.facts);
+  const dataUnit = ctx.facts.code && !opts.all ? objectDumpUnit(ctx.file.header.e_machine) : 0;
   let nextReloc = 0;
   while (nextReloc < relocs.length && (relocs[nextReloc] as InlineReloc).offset < BigInt(from)) nextReloc++;
   // Addresses as numbers for the address column (bigint only past 2^53, where no file reaches).
@@ -375,6 +397,17 @@ export function renderRange(
         continue;
       }
     }
+    const labelled = next > 0 ? (stops[next - 1] as DisasmSymbol) : undefined;
+    if (dataUnit !== 0 && labelled?.object) {
+      // Observed: in a code section, what an object symbol labels is dumped, not decoded (not with -D).
+      const length = Math.min(DATA_LINE, stopAt - pos);
+      addressColumn(pos);
+      dataLine(w, data, pos, length, dataUnit, opts.showRaw);
+      pos = printRelocs(w, relocs, nextReloc, pos, length, (n) => {
+        nextReloc = n;
+      });
+      continue;
+    }
     const insn = decoder.decode(data, pos, start, symbolize, to);
     const length = Math.min(insn.length, to - pos);
     addressColumn(pos);
@@ -404,15 +437,70 @@ export function renderRange(
         w.byte(NEWLINE);
       }
     }
-    // The relocations that patch this instruction's bytes, under it.
-    while (nextReloc < relocs.length && (relocs[nextReloc] as InlineReloc).offset < BigInt(pos + length)) {
-      const r = relocs[nextReloc] as InlineReloc;
-      if (r.offset >= BigInt(pos)) w.text(`\t\t\t${r.text}\n`);
-      nextReloc++;
-    }
-    pos += length;
+    pos = printRelocs(w, relocs, nextReloc, pos, length, (n) => {
+      nextReloc = n;
+    });
     if (w.full) w.flushTo(out);
   }
+}
+
+/** The relocations that patch the `length` bytes at `pos`, under them; returns the position after. */
+function printRelocs(
+  w: LineBuffer,
+  relocs: InlineReloc[],
+  from: number,
+  pos: number,
+  length: number,
+  done: (next: number) => void,
+): number {
+  let i = from;
+  while (i < relocs.length && (relocs[i] as InlineReloc).offset < BigInt(pos + length)) {
+    const r = relocs[i] as InlineReloc;
+    if (r.offset >= BigInt(pos)) w.text(`\t\t\t${r.text}\n`);
+    i++;
+  }
+  done(i);
+  return pos + length;
+}
+
+/** The unit of an object's dump in a code section (0: decoded like code; not measured there yet). */
+function objectDumpUnit(machine: number): number {
+  if (machine === EM_X86_64 || machine === EM_386) return 1;
+  return machine === EM_AARCH64 ? 4 : 0;
+}
+
+/** Bytes per line of an object's dump. */
+const DATA_LINE = 16;
+
+/**
+ * One line of an object's dump: the bytes in units of `unit` (AArch64: little-endian words), padded
+ * to a full line's width, five spaces, and the bytes as text (`.` where not printable ASCII).
+ */
+function dataLine(
+  w: LineBuffer,
+  data: Uint8Array,
+  pos: number,
+  length: number,
+  unit: number,
+  raw: boolean,
+): void {
+  let text = "";
+  if (raw) {
+    const units: string[] = [];
+    for (let at = 0; at < length; at += unit) {
+      let u = "";
+      for (let i = Math.min(unit, length - at) - 1; i >= 0; i--)
+        u += (data[pos + at + i] as number).toString(16).padStart(2, "0");
+      units.push(u);
+    }
+    text = `${units.join(" ").padEnd((DATA_LINE / unit) * (unit * 2 + 1) - 1)}     `;
+  }
+  for (let i = 0; i < length; i++) {
+    const b = data[pos + i] as number;
+    text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".";
+  }
+  w.text(text);
+  w.byte(NEWLINE);
 }
 
 /**

@@ -26,7 +26,7 @@ export interface DisasmSymbol {
   name: string;
   /** The section the symbol is defined in (st_shndx), or -1 for a GOT-slot name. */
   section: number;
-  /** Among symbols at one address: 0 for STB_GLOBAL (preferred), 1 otherwise. */
+  /** Among symbols at one address, lower is preferred (see rankOf). */
   rank: number;
   /** The name before any version suffix: ties go to the lowest (strcmp), then the lowest index. */
   base: string;
@@ -35,11 +35,26 @@ export interface DisasmSymbol {
   /** st_size: among one name's versions the largest wins (libc's _sys_errlist@GLIBC_2.12). */
   size: bigint;
   index: number;
+  /** STT_OBJECT: in a code section, objdump -d dumps the bytes it labels instead of decoding them. */
+  object?: boolean;
+  /** STT_SECTION: names an address only in its own section (see SymbolIndex.describe). */
+  sectionSymbol?: boolean;
+  /**
+   * Where it sits in its section: 0 inside; 1 in an empty section; 2 at or past the end of its
+   * (non-empty) section, as `__TMC_END__` at the end of .data, which loses to `completed.0` at the
+   * start of the .bss that follows (see compareSymbols).
+   */
+  placement?: number;
 }
 
+const ET_REL = 1;
+const STT_OBJECT = 1;
+const STT_FUNC = 2;
 const STT_SECTION = 3;
 const STT_FILE = 4;
 const STB_GLOBAL = 1;
+const STB_WEAK = 2;
+const STB_GNU_UNIQUE = 10;
 const SHN_LORESERVE = 0xff00;
 const SHN_ABS = 0xfff1;
 const SHN_COMMON = 0xfff2;
@@ -53,17 +68,53 @@ export function versionSuffix(v: SymbolVersion | undefined, defined: boolean): s
   return defined && !v.hidden && v.kind !== "need" ? `@@${name}` : `@${name}`;
 }
 
-/** Measured on libc's aliases: a global symbol beats a weak one, then the name sorts, then the index. */
+/**
+ * Which of several symbols at one address objdump shows, measured with crafted tables (every pair of
+ * type and binding at one address, executables and .o files): a function beats an object, which beats
+ * anything else (NOTYPE, and IFUNC too); then global (and unique) beats weak, which beats local; a section
+ * symbol loses to all of them. Ties go to the lowest name (strcmp), then the largest size, then the index.
+ */
 function rankOf(sym: ElfSymbol): number {
-  return symBind(sym) === STB_GLOBAL ? 0 : 1;
+  const type = symType(sym);
+  if (type === STT_SECTION) return 9;
+  const bind = symBind(sym);
+  const byBind = bind === STB_GLOBAL || bind === STB_GNU_UNIQUE ? 0 : bind === STB_WEAK ? 1 : 2;
+  return (type === STT_FUNC ? 0 : type === STT_OBJECT ? 3 : 6) + byBind;
 }
 
+/**
+ * objdump's order of symbols at one address (the first names the address), measured: one past the end
+ * of its section sorts last, then by rankOf, then one in an empty section sorts after, then a name that
+ * starts with `.` (`.annobin_*`), then names by strcmp, the largest size, the table index.
+ */
 function compareSymbols(a: DisasmSymbol, b: DisasmSymbol): number {
   if (a.address !== b.address) return a.address < b.address ? -1 : 1;
+  const pastEndA = a.placement === PAST_END;
+  if (pastEndA !== (b.placement === PAST_END)) return pastEndA ? 1 : -1;
   if (a.rank !== b.rank) return a.rank - b.rank;
+  if ((a.placement ?? 0) !== (b.placement ?? 0)) return (a.placement ?? 0) - (b.placement ?? 0);
+  const dotA = a.base.startsWith(".");
+  if (dotA !== b.base.startsWith(".")) return dotA ? 1 : -1;
   if (a.base !== b.base) return a.base < b.base ? -1 : 1;
   if (a.size !== b.size) return a.size > b.size ? -1 : 1;
   return a.index - b.index;
+}
+
+const IN_EMPTY_SECTION = 1;
+const PAST_END = 2;
+
+export interface SymbolIndexOptions {
+  /** The dynamic relocations' symbols, by the address relocated. */
+  slots?: Map<bigint, SlotName>;
+  /** Section index -> [start, end) of its addresses. */
+  sectionRanges?: Map<number, [bigint, bigint]>;
+  /**
+   * The file has relocations against its symbol table (a .o, or a program linked with --emit-relocs):
+   * then an address inside the section being listed is named only by that section's symbols.
+   */
+  sectionLocal?: boolean;
+  /** Section index -> name, for an address of a sectionLocal file's section that has no symbol. */
+  sectionNames?: Map<number, string>;
 }
 
 export class SymbolIndex {
@@ -71,38 +122,22 @@ export class SymbolIndex {
   /** The dynamic relocations' symbols, by the address relocated. */
   readonly slots: Map<bigint, SlotName>;
 
-  /** Section index -> [start, end) of its addresses, for ties between sections (see describe). */
   private readonly sectionRanges: Map<number, [bigint, bigint]>;
+  private readonly sectionLocal: boolean;
+  private readonly sectionNames: Map<number, string>;
+  /** Each section's symbols in sorted order, made on first use (sectionLocal files). */
+  private readonly bySection = new Map<number, DisasmSymbol[]>();
 
-  constructor(
-    symbols: DisasmSymbol[],
-    slots: Map<bigint, SlotName> = new Map(),
-    sectionRanges: Map<number, [bigint, bigint]> = new Map(),
-  ) {
-    this.slots = slots;
+  constructor(symbols: DisasmSymbol[], options: SymbolIndexOptions = {}) {
     this.sorted = symbols.sort(compareSymbols);
-    this.sectionRanges = sectionRanges;
-  }
-
-  /**
-   * Among the symbols at the address of sorted[i], one whose section holds `address`, if the preferred
-   * one's does not: a symbol at the end of .data (`__TMC_END__`) loses to one at the start of the .bss
-   * that follows (`completed.0`), as objdump shows.
-   */
-  private inSection(i: number, address: bigint): DisasmSymbol {
-    const first = this.firstAt(i);
-    const holds = (sym: DisasmSymbol) => {
-      const r = this.sectionRanges.get(sym.section);
-      return r !== undefined && address >= r[0] && address < r[1];
-    };
-    if (this.sectionRanges.size === 0 || holds(first)) return first;
-    for (let k = i; k >= 0 && (this.sorted[k] as DisasmSymbol).address === first.address; k--)
-      if (holds(this.sorted[k] as DisasmSymbol)) return this.sorted[k] as DisasmSymbol;
-    return first;
+    this.slots = options.slots ?? new Map();
+    this.sectionRanges = options.sectionRanges ?? new Map();
+    this.sectionLocal = options.sectionLocal ?? false;
+    this.sectionNames = options.sectionNames ?? new Map();
   }
 
   /** Index of the first symbol with address > `address`. */
-  private upperBound(address: bigint, list: DisasmSymbol[] = this.sorted): number {
+  private upperBound(address: bigint, list: DisasmSymbol[]): number {
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
@@ -113,24 +148,64 @@ export class SymbolIndex {
     return lo;
   }
 
-  /** The preferred symbol among those at the address of sorted[i]. */
-  private firstAt(i: number, list: DisasmSymbol[] = this.sorted): DisasmSymbol {
-    const address = (list[i] as DisasmSymbol).address;
-    while (i > 0 && (list[i - 1] as DisasmSymbol).address === address) i--;
-    return list[i] as DisasmSymbol;
+  /**
+   * The symbol objdump names `address` by, from `list`: the nearest at or before it, else the first
+   * after it. A section symbol counts only in the section being listed. Among the symbols at the
+   * address found, one of the listed section is preferred (crti.o's `_init` over `_fini`, both at 0).
+   */
+  private nearest(address: bigint, section: number, list: DisasmSymbol[]): DisasmSymbol | undefined {
+    const usable = (s: DisasmSymbol) => !s.sectionSymbol || s.section === section;
+    let i = this.upperBound(address, list) - 1;
+    while (i >= 0 && !usable(list[i] as DisasmSymbol)) i--;
+    if (i < 0) {
+      i = this.upperBound(address, list);
+      while (i < list.length && !usable(list[i] as DisasmSymbol)) i++;
+      if (i === list.length) return undefined;
+      // The first after: the preferred one at its address.
+      const at = (list[i] as DisasmSymbol).address;
+      for (let k = i; k < list.length && (list[k] as DisasmSymbol).address === at; k++)
+        if ((list[k] as DisasmSymbol).section === section && usable(list[k] as DisasmSymbol))
+          return list[k] as DisasmSymbol;
+      return list[i] as DisasmSymbol;
+    }
+    const at = (list[i] as DisasmSymbol).address;
+    let first = i;
+    for (let k = i; k >= 0 && (list[k] as DisasmSymbol).address === at; k--) {
+      const s = list[k] as DisasmSymbol;
+      if (!usable(s)) continue;
+      first = k;
+      if (s.section === section) i = k;
+    }
+    const chosen = list[i] as DisasmSymbol;
+    return chosen.section === section ? chosen : (list[first] as DisasmSymbol);
+  }
+
+  private sectionSymbols(section: number): DisasmSymbol[] {
+    let list = this.bySection.get(section);
+    if (!list) {
+      list = this.sorted.filter((s) => s.section === section);
+      this.bySection.set(section, list);
+    }
+    return list;
   }
 
   /**
-   * `<sym+0x10>` for an operand address: the nearest symbol at or before it in any section, else the
-   * next one. Observed: when no symbol sits exactly there and a dynamic relocation does (a GOT slot),
-   * objdump names the relocation's symbol instead, unless the nearest symbol is in the section being
-   * listed (`section`) or is a synthetic `@plt` one.
+   * `<sym+0x10>` for an operand address, listing section `section`. Observed: when no symbol sits
+   * exactly there and a dynamic relocation does (a GOT slot), objdump names the relocation's symbol
+   * instead, unless the nearest symbol is in the section being listed or is a synthetic `@plt` one.
    */
   describe(address: bigint, section = -2): string {
-    const list = this.sorted;
-    const i = this.upperBound(address);
-    const sym =
-      list.length === 0 ? undefined : i > 0 ? this.inSection(i - 1, address) : (list[0] as DisasmSymbol);
+    let sym: DisasmSymbol | undefined;
+    if (this.sectionLocal) {
+      const r = this.sectionRanges.get(section);
+      if (r && address >= r[0] && address < r[1]) {
+        sym = this.nearest(address, section, this.sectionSymbols(section));
+        // No symbol in the section: the section's own name (objdump's section symbol).
+        const name = this.sectionNames.get(section);
+        if (!sym && name !== undefined) return ` <${withOffset(name, address - r[0])}>`;
+      }
+    }
+    sym ??= this.nearest(address, section, this.sorted);
     const slot = this.slots.get(address);
     if (slot?.full && sym?.section !== section && !sym?.synthetic)
       return ` <${slot.defined ? withOffset(slot.full, address - slot.value) : slot.full}>`;
@@ -144,6 +219,22 @@ export function withOffset(name: string, offset: bigint): string {
   return offset > 0n ? `${name}+0x${offset.toString(16)}` : `${name}-0x${(-offset).toString(16)}`;
 }
 
+/**
+ * Whether objdump names addresses in a section by that section's symbols only: the file has
+ * relocations that apply to its sections through the symbol table (not the dynamic ones).
+ */
+export function hasSectionRelocations(file: ElfFile): boolean {
+  const symtab = file.sectionHeaders.find((s) => s.sh_type === SHT_SYMTAB);
+  if (!symtab) return false;
+  return file.sectionHeaders.some(
+    (s) =>
+      (s.sh_type === SHT_RELA || s.sh_type === SHT_REL) &&
+      s.sh_link === symtab.index &&
+      s.sh_info !== 0 &&
+      s.sh_size > 0n,
+  );
+}
+
 /** The symbols of the file as objdump -d sees them. */
 export function disasmSymbols(file: ElfFile, demangle?: (name: string) => string): DisasmSymbol[] {
   const sections = file.sectionHeaders;
@@ -154,15 +245,22 @@ export function disasmSymbols(file: ElfFile, demangle?: (name: string) => string
   const table = symtab ?? dynsym;
   if (table) {
     const versions = table === dynsym ? symbolVersions(file, table) : [];
+    const relocatable = file.header.e_type === ET_REL;
     for (const sym of file.symbols(table)) {
-      if (sym.index === 0 || sym.name === undefined) continue;
+      if (sym.index === 0) continue;
       const type = symType(sym);
-      if (type === STT_SECTION || type === STT_FILE) continue;
+      // Observed: a relocatable file's section symbols name nothing (its addresses fall back to the
+      // section's name); a linked file's do (`<.plt>`).
+      if (type === STT_FILE || (type === STT_SECTION && relocatable)) continue;
       if (sym.shndx === SHN_UNDEF || sym.shndx === SHN_COMMON) continue;
       if (sym.shndx >= SHN_LORESERVE && sym.shndx !== SHN_ABS) continue;
-      const base = dem(sym.name);
+      const sh = sections[sym.shndx];
+      // A section symbol is named after its section.
+      const raw = type === STT_SECTION ? sh && file.sectionName(sh) : sym.name;
+      if (raw === undefined) continue;
+      const base = type === STT_SECTION ? raw : dem(raw);
       const name = base + versionSuffix(versions[sym.index], true);
-      out.push({
+      const entry: DisasmSymbol = {
         address: sym.st_value,
         name,
         section: sym.shndx,
@@ -170,11 +268,22 @@ export function disasmSymbols(file: ElfFile, demangle?: (name: string) => string
         base,
         size: sym.st_size,
         index: sym.index,
-      });
+      };
+      if (type === STT_OBJECT) entry.object = true;
+      if (type === STT_SECTION) entry.sectionSymbol = true;
+      if (sh && sym.shndx !== SHN_ABS) {
+        if (sh.sh_size === 0n) entry.placement = IN_EMPTY_SECTION;
+        else if (sym.st_value >= sh.sh_addr + sh.sh_size) entry.placement = PAST_END;
+      }
+      out.push(entry);
     }
   }
-  if (dynsym) out.push(...pltSymbols(file, dynsym, dem));
-  return out;
+  // Observed: a section symbol names nothing in a section that has other symbols of the table
+  // (`<inbet-0x1>`, not `<.bet>`); it does where the only others are synthetic (`<.plt>`).
+  const named = new Set(out.filter((s) => !s.sectionSymbol).map((s) => s.section));
+  const kept = out.filter((s) => !s.sectionSymbol || !named.has(s.section));
+  if (dynsym) kept.push(...pltSymbols(file, dynsym, dem));
+  return kept;
 }
 
 export interface SlotName {
