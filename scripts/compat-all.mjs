@@ -9,6 +9,10 @@ const steps = [
   ["objdump against GNU objdump", ["scripts/compat-objdump.mjs", ...args.filter((a) => a === "--quick")]],
   ["objdump -d against GNU objdump, line by line", ["scripts/compat-disasm.mjs"]],
   ["objdump -d on AArch64 against aarch64-linux-gnu-objdump", ["scripts/compat-disasm.mjs", "--aarch64"]],
+  [
+    "objdump -d on ARM, RISC-V, s390x and MIPS against the cross objdumps",
+    ["scripts/compat-disasm-foreign.mjs"],
+  ],
   ["nm on other machines against the target-aware nm", ["scripts/compat-nm-foreign.mjs"]],
   ["ldd paths against ldd", ["scripts/compat-ldd.mjs"]],
   ["ldd load addresses against setarch -R ldd", ["scripts/compat-ldd.mjs", "--addresses"]],

@@ -15,6 +15,8 @@ export interface Decoded {
 export interface MappingSymbol {
   offset: number;
   data: boolean;
+  /** ARM's `$t`: Thumb code from here on. */
+  thumb?: boolean;
 }
 
 /** What a decoder may need to know of the section it decodes. */
@@ -36,15 +38,22 @@ export interface InstructionDecoder {
   decode(bytes: Uint8Array, offset: number, base: bigint, symbolize: Symbolizer, limit: number): Decoded;
   /** Told before each section is listed. */
   beginSection?(section: SectionFacts): void;
+  /** How the raw column is laid out; x86's (7 bytes a line) when absent. */
+  readonly layout?: ListingLayout;
   free(): void;
 }
 
 /** How objdump lays out one architecture's lines. */
 export interface ListingLayout {
-  /** Raw bytes shown on an instruction's first line (x86: 7). */
+  /**
+   * Raw bytes shown on an instruction's first line (x86: 7, s390: 6); when the column shows units (a
+   * Decoded's `chunk`), the bytes it is padded to (AArch64, ARM and MIPS: 4, RISC-V: 8).
+   */
   bytesPerLine: number;
-  /** The raw column shows units of `chunk` bytes as little-endian numbers (AArch64), not byte by byte. */
+  /** The raw column shows units of `chunk` bytes as numbers (AArch64), not byte by byte. */
   chunked: boolean;
+  /** Those units are read big-endian (MIPS); little-endian when absent. */
+  bigEndian?: boolean;
   /** Symbols that mark code and data (`$x`, `$d`) rather than name anything. */
   isMappingSymbol?: (name: string) => boolean;
 }

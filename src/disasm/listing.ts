@@ -7,12 +7,14 @@ import {
   type ElfFile,
   EM_386,
   EM_AARCH64,
+  EM_RISCV,
   EM_X86_64,
   ET_REL,
   relocTypeName,
   type SectionHeader,
   SHF_ALLOC,
   SHF_EXECINSTR,
+  SHT_DYNSYM,
   SHT_NOBITS,
   SHT_NULL,
   SHT_REL,
@@ -22,8 +24,9 @@ import {
   sectionRelocations,
 } from "../elf/index.js";
 import { aarch64PltSymbols, isMappingSymbol, mappingAddresses, mappingSymbols } from "./aarch64-symbols.js";
-import type { InstructionDecoder, SectionFacts } from "./decoder.js";
+import type { InstructionDecoder, ListingLayout, MappingSymbol, SectionFacts } from "./decoder.js";
 import { LineBuffer, type Writer } from "./line-buffer.js";
+import { allMappingAddresses, isRiscvMappingSymbol, sectionMappingSymbols } from "./mapping-symbols.js";
 import {
   type DisasmSymbol,
   disasmSymbols,
@@ -71,6 +74,9 @@ const BYTES_PER_LINE = 7;
 const SKIP_ZEROES = 8;
 const SKIP_ZEROES_AT_END = 3;
 
+/** The machines objdump -d is reproduced for. */
+const DISASSEMBLED = new Set([EM_X86_64, EM_386, EM_AARCH64, EM_RISCV]);
+
 export async function disassemble(
   file: ElfFile,
   fileName: string,
@@ -79,7 +85,7 @@ export async function disassemble(
   err: Writer,
 ): Promise<number> {
   const machine = file.header.e_machine;
-  if (machine !== EM_X86_64 && machine !== EM_386 && machine !== EM_AARCH64) {
+  if (!DISASSEMBLED.has(machine)) {
     err.write(`objdump: can't disassemble for architecture UNKNOWN!\n\n`);
     void fileName;
     return 1;
@@ -99,8 +105,12 @@ export async function disassemble(
   }
 }
 
-/** The decoder for the file's machine (x86, AArch64), loaded on first use. */
+/** The decoder for the file's machine (x86, AArch64, RISC-V), loaded on first use. */
 export async function listingDecoder(file: ElfFile, opts: DisassembleOptions): Promise<InstructionDecoder> {
+  if (file.header.e_machine === EM_RISCV) {
+    const { riscvDisassembler } = await import("./riscv.js");
+    return riscvDisassembler({ showAddresses: opts.showAddresses, globalPointer: globalPointer(file) });
+  }
   if (file.header.e_machine === EM_AARCH64) {
     const { aarch64Disassembler } = await import("./aarch64.js");
     return aarch64Disassembler({ showAddresses: opts.showAddresses });
@@ -114,11 +124,25 @@ export async function listingDecoder(file: ElfFile, opts: DisassembleOptions): P
   });
 }
 
+/** RISC-V's `__global_pointer$` (the linker's gp value), from the symbol table, else the dynamic one. */
+function globalPointer(file: ElfFile): bigint | undefined {
+  for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
+    const table = file.sectionHeaders.find((s) => s.sh_type === type && s.sh_size > 0n);
+    const sym = table && file.symbols(table).find((s) => s.name === "__global_pointer$");
+    if (sym) return sym.st_value;
+  }
+  return undefined;
+}
+
 /** The symbols that label the listing and name addresses in it. */
 export function listingIndex(file: ElfFile, opts: DisassembleOptions): SymbolIndex {
   let symbols = disasmSymbols(file, opts.demangle);
   if (file.header.e_machine === EM_AARCH64)
     symbols = [...symbols.filter((s) => !isMappingSymbol(s.name)), ...aarch64PltSymbols(file, opts.demangle)];
+  const mapping = foreignMapping(file.header.e_machine);
+  if (mapping) symbols = symbols.filter((s) => !mapping(s.name));
+  // RISC-V's lazy PLT has AArch64's shape (a 32-byte PLT0, 16-byte stubs in .rela.plt's order).
+  if (file.header.e_machine === EM_RISCV) symbols = [...symbols, ...aarch64PltSymbols(file, opts.demangle)];
   const ranges = new Map<number, [bigint, bigint]>();
   const names = new Map<number, string>();
   for (const sh of file.sectionHeaders) {
@@ -273,20 +297,31 @@ function sectionFacts(
   opts: DisassembleOptions,
 ): SectionFacts {
   const code = (sh.sh_flags & SHF_EXECINSTR) !== 0n;
-  if (file.header.e_machine !== EM_AARCH64)
+  const machine = file.header.e_machine;
+  const foreign = foreignMapping(machine);
+  if (machine !== EM_AARCH64 && !foreign)
     return { mapping: [], mappingBounds: [], code, relocated: new Set() };
   // Observed: a mapping symbol at the section's first address counts only when a symbol labels that
-  // address too (objdump looks for mapping symbols after the symbol it starts from).
+  // address too (objdump looks for mapping symbols after the symbol it starts from; on AArch64).
   // Observed: -D decodes everything as instructions, `$d` or not.
-  let mapping = opts.all ? [] : mappingSymbols(file, sh.index);
-  if (stops.length === 0 || (stops[0] as DisasmSymbol).address !== sh.sh_addr)
+  let mapping: MappingSymbol[] = opts.all
+    ? []
+    : foreign
+      ? sectionMappingSymbols(file, sh.index, foreign)
+      : mappingSymbols(file, sh.index);
+  if (!foreign && (stops.length === 0 || (stops[0] as DisasmSymbol).address !== sh.sh_addr))
     mapping = mapping.filter((m) => m.offset !== 0);
   const relocated = new Set(inlineRelocations(file, sh).map((r) => Number(r.offset - sh.sh_addr)));
   const end = sh.sh_addr + sh.sh_size;
-  const mappingBounds = mappingAddresses(file)
+  const mappingBounds = (foreign ? allMappingAddresses(file, foreign) : mappingAddresses(file))
     .filter((a) => a > sh.sh_addr && a <= end)
     .map((a) => Number(a - sh.sh_addr));
   return { mapping, mappingBounds, code, relocated };
+}
+
+/** The mapping-symbol test of the machines whose decoders follow mapping symbols (AArch64's is its own). */
+function foreignMapping(machine: number): ((name: string) => boolean) | undefined {
+  return machine === EM_RISCV ? isRiscvMappingSymbol : undefined;
 }
 
 async function listSection(
@@ -420,7 +455,7 @@ export function renderRange(
       w.text(insn.text);
       w.byte(NEWLINE);
     } else if (insn.chunk !== undefined) {
-      rawChunks(w, data, pos, length, insn.chunk);
+      rawChunks(w, data, pos, length, insn.chunk, decoder.layout);
       w.text(insn.text);
       w.byte(NEWLINE);
     } else {
@@ -504,17 +539,28 @@ function dataLine(
 }
 
 /**
- * AArch64's raw column: `length` bytes as little-endian units of `chunk` bytes, each followed by a space,
- * then blanks for the units short of a 4-byte word, then a tab (`d503201f `, `0201      `).
+ * A raw column of units: `length` bytes as units of `chunk` bytes (little-endian unless the decoder's
+ * layout says big), each followed by a space, then blanks for the units short of the layout's width (a
+ * 4-byte word when absent; RISC-V's 8), then a tab (`d503201f `, `0201      `, `7179                `).
  */
-function rawChunks(w: LineBuffer, data: Uint8Array, pos: number, length: number, chunk: number): void {
+function rawChunks(
+  w: LineBuffer,
+  data: Uint8Array,
+  pos: number,
+  length: number,
+  chunk: number,
+  layout?: ListingLayout,
+): void {
   let text = "";
+  const big = layout?.bigEndian === true;
   for (let at = 0; at < length; at += chunk) {
-    for (let i = Math.min(chunk, length - at) - 1; i >= 0; i--)
-      text += (data[pos + at + i] as number).toString(16).padStart(2, "0");
+    const n = Math.min(chunk, length - at);
+    for (let k = 0; k < n; k++)
+      text += (data[pos + at + (big ? k : n - 1 - k)] as number).toString(16).padStart(2, "0");
     text += " ";
   }
-  for (let at = length; at < WORD_BYTES; at += chunk) text += `${" ".repeat(chunk * 2)} `;
+  const width = layout?.bytesPerLine ?? WORD_BYTES;
+  for (let at = length; at < width; at += chunk) text += `${" ".repeat(chunk * 2)} `;
   w.text(text);
   w.byte(TAB);
 }
