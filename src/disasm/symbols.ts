@@ -32,7 +32,7 @@ export interface DisasmSymbol {
   base: string;
   /** A `name@plt` made from the PLT, not read from a symbol table. */
   synthetic?: boolean;
-  /** st_size: among one name's versions the largest wins (libc's _sys_errlist@GLIBC_2.12). */
+  /** st_size: at one address the largest wins (libc's _sys_errlist@GLIBC_2.12 among its versions). */
   size: bigint;
   index: number;
   /** STT_OBJECT: in a code section, objdump -d dumps the bytes it labels instead of decoding them. */
@@ -72,7 +72,7 @@ export function versionSuffix(v: SymbolVersion | undefined, defined: boolean): s
  * Which of several symbols at one address objdump shows, measured with crafted tables (every pair of
  * type and binding at one address, executables and .o files): a function beats an object, which beats
  * anything else (NOTYPE, and IFUNC too); then global (and unique) beats weak, which beats local; a section
- * symbol loses to all of them. Ties go to the lowest name (strcmp), then the largest size, then the index.
+ * symbol loses to all of them (the remaining ties: see compareSymbols).
  */
 function rankOf(sym: ElfSymbol): number {
   const type = symType(sym);
@@ -85,7 +85,7 @@ function rankOf(sym: ElfSymbol): number {
 /**
  * objdump's order of symbols at one address (the first names the address), measured: one past the end
  * of its section sorts last, then by rankOf, then one in an empty section sorts after, then a name that
- * starts with `.` (`.annobin_*`), then names by strcmp, the largest size, the table index.
+ * starts with `.` (`.annobin_*`), then the largest size, then names by strcmp, the table index.
  */
 function compareSymbols(a: DisasmSymbol, b: DisasmSymbol): number {
   if (a.address !== b.address) return a.address < b.address ? -1 : 1;
@@ -95,8 +95,8 @@ function compareSymbols(a: DisasmSymbol, b: DisasmSymbol): number {
   if ((a.placement ?? 0) !== (b.placement ?? 0)) return (a.placement ?? 0) - (b.placement ?? 0);
   const dotA = a.base.startsWith(".");
   if (dotA !== b.base.startsWith(".")) return dotA ? 1 : -1;
-  if (a.base !== b.base) return a.base < b.base ? -1 : 1;
   if (a.size !== b.size) return a.size > b.size ? -1 : 1;
+  if (a.base !== b.base) return a.base < b.base ? -1 : 1;
   return a.index - b.index;
 }
 
