@@ -72,3 +72,7 @@ if command -v riscv64-linux-gnu-as >/dev/null; then
   riscv64-linux-gnu-as -march=rv64gc_zifencei -o test/fixtures/riscv64/forms.o test/fixtures/riscv64/forms.s
 fi
 foreign riscv64 riscv64-linux-gnu pie nopie libdemo.so demo.o forms.o
+if command -v arm-linux-gnueabihf-as >/dev/null; then
+  arm-linux-gnueabihf-as -o test/fixtures/arm/mapping.o test/fixtures/arm/mapping.s
+fi
+foreign arm arm-linux-gnueabihf pie nopie libdemo.so demo.o mapping.o

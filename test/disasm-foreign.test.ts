@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { armDisassembler } from "../src/disasm/arm.js";
 import { riscvDisassembler } from "../src/disasm/riscv.js";
 import { listing } from "./helpers/disasm.js";
 
@@ -12,8 +13,14 @@ const fixture = (name: string) => `test/fixtures/${name}`;
 
 // nopie: objdump dumps what its _PROCEDURE_LINKAGE_TABLE_ object labels (bytes, 16 a line); the
 // listing's object dump (listing.ts objectDumpUnit) is not told RISC-V's unit yet.
+// ARM's pie, nopie and libdemo.so: objdump names an address in .plt before the first stub `.plt+0x10`
+// where SymbolIndex.describe gives the symbol before it in another section (`_init+0x1c`), and prefers
+// __divsi3 to __aeabi_idiv at one address; both are symbols.ts's naming, not the decoder's.
 const pending: Record<string, string> = {
   "riscv64/nopie": "object dump in a code section on RISC-V (listing.ts)",
+  "arm/pie": "naming in .plt and between aliases (symbols.ts)",
+  "arm/nopie": "naming in .plt and between aliases (symbols.ts)",
+  "arm/libdemo.so": "naming in .plt (symbols.ts)",
 };
 
 for (const f of ["pie", "nopie", "libdemo.so", "demo.o", "forms.o"]) {
@@ -22,6 +29,23 @@ for (const f of ["pie", "nopie", "libdemo.so", "demo.o", "forms.o"]) {
     assert.equal(await listing(fixture(name)), golden(`riscv64-${f}.d.txt`));
   });
 }
+
+for (const f of ["pie", "nopie", "libdemo.so", "demo.o", "mapping.o"]) {
+  const name = `arm/${f}`;
+  test(`objdump -d ${name}`, { todo: pending[name] }, async () => {
+    assert.equal(await listing(fixture(name)), golden(`arm-${f}.d.txt`));
+  });
+}
+
+test("objdump -d -r on ARM", async () => {
+  assert.equal(await listing(fixture("arm/demo.o"), { inlineRelocs: true }), golden("arm-demo.o.dr.txt"));
+});
+
+// -D decodes .ARM.attributes' text as ARM code, where objdump spells coprocessor 1 and 2 as the old FPA's
+// instructions (rsfcssp f3, f2, f0) and Capstone as cdp.
+test("objdump -D on ARM", { todo: "FPA spellings of coprocessor 1 and 2" }, async () => {
+  assert.equal(await listing(fixture("arm/demo.o"), { all: true }), golden("arm-demo.o.D.txt"));
+});
 
 test("objdump -d -r, -D, --no-show-raw-insn, --no-addresses on RISC-V", async () => {
   assert.equal(
@@ -79,4 +103,59 @@ test("RISC-V: lui/auipc values name the next use of the register once", () => {
   const code = Uint8Array.of(0x17, 0x15, 0, 0, 0x93, 0x05, 0x45, 0, 0x13, 0x06, 0x85, 0);
   const texts = [0, 4, 8].map((at) => d.decode(code, at, 0x100n, (a) => ` <x+${a}>`, code.length).text);
   assert.deepEqual(texts, ["auipc\ta0,0x1", "add\ta1,a0,4 # 1104 <x+4356>", "add\ta2,a0,8"]);
+});
+
+/** ARM words and Thumb halfwords (as the raw column shows them) and objdump's text, one rule apiece. */
+const ARM: [string, number[], string][] = [
+  ["arm", [0xe28fc600], "add\tip, pc, #0, 12"], // rotated immediate as its parts
+  ["arm", [0xe28cca01], "add\tip, ip, #4096\t@ 0x1000"],
+  ["arm", [0xe5bcfa70], "ldr\tpc, [ip, #2672]!\t@ 0xa70"],
+  ["arm", [0xe52de004], "push\t{lr}\t\t@ (str lr, [sp, #-4]!)"],
+  ["arm", [0xe49df004], "pop\t{pc}\t\t@ (ldr pc, [sp], #4)"],
+  ["arm", [0xe59fe004], "ldr\tlr, [pc, #4]\t@ c"], // literal: PC+8
+  ["arm", [0x012fff1e], "bxeq\tlr"],
+  ["arm", [0xe1a00000], "nop\t\t\t@ (mov r0, r0)"],
+  ["arm", [0x00001bfc], "strdeq\tr1, [r0], -ip"], // one register named
+  ["arm", [0x00001cb0], "\t\t@ <UNDEFINED> instruction: 0x00001cb0"],
+  ["arm", [0x61696265], "cmnvs\tr9, r5, ror #4"],
+  ["thumb", [0x4d1b], "ldr\tr5, [pc, #108]\t@ (70)"],
+  ["thumb", [0xa305], "add\tr3, pc, #20\t@ (adr r3, 18)"],
+  ["thumb", [0xd003], "beq.n\ta"],
+  ["thumb", [0xf7ff, 0xefde], "blx\tffffffc0"],
+  ["thumb", [0xe92d, 0x4ff0], "stmdb\tsp!, {r4, r5, r6, r7, r8, r9, sl, fp, lr}"],
+  ["thumb", [0xe8bd, 0x40b0], "ldmia.w\tsp!, {r4, r5, r7, lr}"],
+  ["thumb", [0xf856, 0x3b04], "ldr.w\tr3, [r6], #4"],
+  ["thumb", [0xea4f, 0x1353], "mov.w\tr3, r3, lsr #5"],
+  ["thumb", [0xf1c2, 0x021f], "rsb\tr2, r2, #31"],
+  ["thumb", [0x4240], "negs\tr0, r0"],
+  ["thumb", [0x781b], "ldrb\tr3, [r3, #0]"],
+  ["thumb", [0xbf28], "it\tcs"],
+  ["thumb", [0xee1d, 0x3f70], "mrc\t15, 0, r3, cr13, cr0, {3}"],
+  ["thumb", [0xf04f, 0x33ff], "mov.w\tr3, #4294967295\t@ 0xffffffff"],
+  ["thumb", [0xdfe8], "svc\t232\t@ 0xe8"],
+  ["thumb", [0xe954, 0x372a], "ldrd\tr3, r7, [r4, #-168]\t@ 0xa8"],
+];
+
+test("single ARM and Thumb instructions as objdump prints them", async () => {
+  for (const [state, units, want] of ARM) {
+    const d = await armDisassembler();
+    try {
+      const bytes = Uint8Array.from(
+        units.flatMap((u) =>
+          state === "arm" ? [u & 0xff, (u >>> 8) & 0xff, (u >>> 16) & 0xff, u >>> 24] : [u & 0xff, u >>> 8],
+        ),
+      );
+      d.beginSection({
+        mapping: [{ offset: 0, data: false, thumb: state === "thumb" }],
+        mappingBounds: [],
+        code: true,
+        relocated: new Set(),
+      });
+      const r = d.decode(bytes, 0, 0n, () => "", bytes.length);
+      assert.equal(r.text, want, units.map((u) => u.toString(16)).join(" "));
+      assert.equal(r.length, bytes.length);
+    } finally {
+      d.free();
+    }
+  }
 });

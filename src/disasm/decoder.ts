@@ -19,6 +19,13 @@ export interface MappingSymbol {
   thumb?: boolean;
 }
 
+/** A relocation's symbol: its name and value, and whether the file defines it. */
+export interface RelocationSymbol {
+  name: string;
+  value: bigint;
+  defined: boolean;
+}
+
 /** What a decoder may need to know of the section it decodes. */
 export interface SectionFacts {
   /** Its mapping symbols, by offset (AArch64; empty elsewhere). */
@@ -32,6 +39,8 @@ export interface SectionFacts {
   code: boolean;
   /** The offsets a relocation patches (a relocatable file's; empty otherwise). */
   relocated: ReadonlySet<number>;
+  /** The symbol each of those relocations names, by offset (ARM shows a relocated branch's target as it). */
+  relocationSymbols?: ReadonlyMap<number, RelocationSymbol>;
 }
 
 export interface InstructionDecoder {

@@ -7,6 +7,7 @@ import {
   type ElfFile,
   EM_386,
   EM_AARCH64,
+  EM_ARM,
   EM_RISCV,
   EM_X86_64,
   ET_REL,
@@ -24,9 +25,22 @@ import {
   sectionRelocations,
 } from "../elf/index.js";
 import { aarch64PltSymbols, isMappingSymbol, mappingAddresses, mappingSymbols } from "./aarch64-symbols.js";
-import type { InstructionDecoder, ListingLayout, MappingSymbol, SectionFacts } from "./decoder.js";
+import { clearThumbBits, functionMapping } from "./arm-symbols.js";
+import type {
+  InstructionDecoder,
+  ListingLayout,
+  MappingSymbol,
+  RelocationSymbol,
+  SectionFacts,
+} from "./decoder.js";
 import { LineBuffer, type Writer } from "./line-buffer.js";
-import { allMappingAddresses, isRiscvMappingSymbol, sectionMappingSymbols } from "./mapping-symbols.js";
+import {
+  allMappingAddresses,
+  isArmMappingSymbol,
+  isRiscvMappingSymbol,
+  sectionMappingSymbols,
+} from "./mapping-symbols.js";
+import { lazyPltSymbols } from "./plt-symbols.js";
 import {
   type DisasmSymbol,
   disasmSymbols,
@@ -75,7 +89,7 @@ const SKIP_ZEROES = 8;
 const SKIP_ZEROES_AT_END = 3;
 
 /** The machines objdump -d is reproduced for. */
-const DISASSEMBLED = new Set([EM_X86_64, EM_386, EM_AARCH64, EM_RISCV]);
+const DISASSEMBLED = new Set([EM_X86_64, EM_386, EM_AARCH64, EM_ARM, EM_RISCV]);
 
 export async function disassemble(
   file: ElfFile,
@@ -105,8 +119,12 @@ export async function disassemble(
   }
 }
 
-/** The decoder for the file's machine (x86, AArch64, RISC-V), loaded on first use. */
+/** The decoder for the file's machine (x86, AArch64, ARM, RISC-V), loaded on first use. */
 export async function listingDecoder(file: ElfFile, opts: DisassembleOptions): Promise<InstructionDecoder> {
+  if (file.header.e_machine === EM_ARM) {
+    const { armDisassembler } = await import("./arm.js");
+    return armDisassembler({ showAddresses: opts.showAddresses });
+  }
   if (file.header.e_machine === EM_RISCV) {
     const { riscvDisassembler } = await import("./riscv.js");
     return riscvDisassembler({ showAddresses: opts.showAddresses, globalPointer: globalPointer(file) });
@@ -143,6 +161,9 @@ export function listingIndex(file: ElfFile, opts: DisassembleOptions): SymbolInd
   if (mapping) symbols = symbols.filter((s) => !mapping(s.name));
   // RISC-V's lazy PLT has AArch64's shape (a 32-byte PLT0, 16-byte stubs in .rela.plt's order).
   if (file.header.e_machine === EM_RISCV) symbols = [...symbols, ...aarch64PltSymbols(file, opts.demangle)];
+  // ARM: labels at Thumb functions' even addresses; ld.bfd's PLT has a 20-byte header and 12-byte stubs.
+  if (file.header.e_machine === EM_ARM)
+    symbols = [...clearThumbBits(file, symbols), ...lazyPltSymbols(file, 20n, 12n, opts.demangle, true)];
   const ranges = new Map<number, [bigint, bigint]>();
   const names = new Map<number, string>();
   for (const sh of file.sectionHeaders) {
@@ -311,17 +332,51 @@ function sectionFacts(
       : mappingSymbols(file, sh.index);
   if (!foreign && (stops.length === 0 || (stops[0] as DisasmSymbol).address !== sh.sh_addr))
     mapping = mapping.filter((m) => m.offset !== 0);
+  // Observed: ARM's -D still follows `$a`/`$t`, and decodes what `$d` marks as ARM code.
+  if (machine === EM_ARM && opts.all)
+    mapping = sectionMappingSymbols(file, sh.index, isArmMappingSymbol).map((m) =>
+      m.data ? { offset: m.offset, data: false, thumb: false } : m,
+    );
+  // ARM without mapping symbols in the section (a stripped library): the functions' Thumb bits.
+  if (machine === EM_ARM && mapping.length === 0) mapping = functionMapping(file, stops, sh.sh_addr);
   const relocated = new Set(inlineRelocations(file, sh).map((r) => Number(r.offset - sh.sh_addr)));
+  const relocationSymbols = machine === EM_ARM ? relocationTargets(file, sh) : undefined;
+
   const end = sh.sh_addr + sh.sh_size;
   const mappingBounds = (foreign ? allMappingAddresses(file, foreign) : mappingAddresses(file))
     .filter((a) => a > sh.sh_addr && a <= end)
     .map((a) => Number(a - sh.sh_addr));
-  return { mapping, mappingBounds, code, relocated };
+  return { mapping, mappingBounds, code, relocated, relocationSymbols };
+}
+
+/** A relocatable file's relocations against `sh`, by offset in it: the symbol each names. */
+function relocationTargets(file: ElfFile, sh: SectionHeader): Map<number, RelocationSymbol> {
+  const out = new Map<number, RelocationSymbol>();
+  if (file.header.e_type !== ET_REL) return out;
+  for (const rs of file.sectionHeaders) {
+    if ((rs.sh_type !== SHT_RELA && rs.sh_type !== SHT_REL) || rs.sh_info !== sh.index) continue;
+    const syms =
+      rs.sh_link > 0 && rs.sh_link < file.sectionCount ? file.symbols(file.section(rs.sh_link)) : [];
+    for (const r of sectionRelocations(file, rs)) {
+      const sym = syms[r.r_sym];
+      if (!sym || r.r_sym === 0) continue;
+      const name =
+        (sym.st_info & 0xf) === 3 ? (file.sectionName(file.section(sym.shndx)) ?? "") : (sym.name ?? "");
+      out.set(Number(r.r_offset - sh.sh_addr), { name, value: sym.st_value & ~1n, defined: sym.shndx !== 0 });
+    }
+  }
+  return out;
 }
 
 /** The mapping-symbol test of the machines whose decoders follow mapping symbols (AArch64's is its own). */
 function foreignMapping(machine: number): ((name: string) => boolean) | undefined {
-  return machine === EM_RISCV ? isRiscvMappingSymbol : undefined;
+  return machine === EM_RISCV ? isRiscvMappingSymbol : machine === EM_ARM ? isArmMappingSymbol : undefined;
+}
+
+/** The mapping symbols of a section, whichever machine's they are. */
+function sectionMapping(file: ElfFile, section: number): MappingSymbol[] {
+  const foreign = foreignMapping(file.header.e_machine);
+  return foreign ? sectionMappingSymbols(file, section, foreign) : mappingSymbols(file, section);
 }
 
 async function listSection(
@@ -366,7 +421,7 @@ async function listSection(
     // Observed on AArch64: a PLT header that a `$x` marks is labelled by its section, not as
     // `<first@plt-0x20>` (as it is in a stripped file).
     const unnamed =
-      after?.synthetic && mappingSymbols(file, sh.index).some((m) => m.offset <= from) && !before;
+      after?.synthetic && sectionMapping(file, sh.index).some((m) => m.offset <= from) && !before;
     const sym = before ?? (unnamed ? undefined : after);
     label(ctx, w, at, sym ? withOffset(sym.name, at - sym.address) : name);
   }
