@@ -76,3 +76,7 @@ if command -v arm-linux-gnueabihf-as >/dev/null; then
   arm-linux-gnueabihf-as -o test/fixtures/arm/mapping.o test/fixtures/arm/mapping.s
 fi
 foreign arm arm-linux-gnueabihf pie nopie libdemo.so demo.o mapping.o
+if command -v s390x-linux-gnu-as >/dev/null; then
+  s390x-linux-gnu-as -o test/fixtures/s390x/forms.o test/fixtures/s390x/forms.s
+fi
+foreign s390x s390x-linux-gnu pie nopie libdemo.so demo.o forms.o

@@ -9,6 +9,7 @@ import {
   EM_AARCH64,
   EM_ARM,
   EM_RISCV,
+  EM_S390,
   EM_X86_64,
   ET_REL,
   relocTypeName,
@@ -89,7 +90,7 @@ const SKIP_ZEROES = 8;
 const SKIP_ZEROES_AT_END = 3;
 
 /** The machines objdump -d is reproduced for. */
-const DISASSEMBLED = new Set([EM_X86_64, EM_386, EM_AARCH64, EM_ARM, EM_RISCV]);
+const DISASSEMBLED = new Set([EM_X86_64, EM_386, EM_AARCH64, EM_ARM, EM_RISCV, EM_S390]);
 
 export async function disassemble(
   file: ElfFile,
@@ -119,8 +120,12 @@ export async function disassemble(
   }
 }
 
-/** The decoder for the file's machine (x86, AArch64, ARM, RISC-V), loaded on first use. */
+/** The decoder for the file's machine (x86, AArch64, ARM, RISC-V, s390x), loaded on first use. */
 export async function listingDecoder(file: ElfFile, opts: DisassembleOptions): Promise<InstructionDecoder> {
+  if (file.header.e_machine === EM_S390) {
+    const { s390xDisassembler } = await import("./s390x.js");
+    return s390xDisassembler({ showAddresses: opts.showAddresses });
+  }
   if (file.header.e_machine === EM_ARM) {
     const { armDisassembler } = await import("./arm.js");
     return armDisassembler({ showAddresses: opts.showAddresses });
@@ -164,6 +169,9 @@ export function listingIndex(file: ElfFile, opts: DisassembleOptions): SymbolInd
   // ARM: labels at Thumb functions' even addresses; ld.bfd's PLT has a 20-byte header and 12-byte stubs.
   if (file.header.e_machine === EM_ARM)
     symbols = [...clearThumbBits(file, symbols), ...lazyPltSymbols(file, 20n, 12n, opts.demangle, true)];
+  // s390x's: a 32-byte header and 32-byte stubs.
+  if (file.header.e_machine === EM_S390)
+    symbols = [...symbols, ...lazyPltSymbols(file, 32n, 32n, opts.demangle)];
   const ranges = new Map<number, [bigint, bigint]>();
   const names = new Map<number, string>();
   for (const sh of file.sectionHeaders) {
@@ -514,10 +522,11 @@ export function renderRange(
       w.text(insn.text);
       w.byte(NEWLINE);
     } else {
-      const perLine = opts.wide ? length : BYTES_PER_LINE;
+      const lineBytes = decoder.layout?.bytesPerLine ?? BYTES_PER_LINE;
+      const perLine = opts.wide ? length : lineBytes;
       const first = Math.min(perLine, length);
       for (let i = 0; i < first; i++) w.rawByte(data[pos + i] as number);
-      w.spaces((BYTES_PER_LINE - first) * 3);
+      w.spaces((lineBytes - first) * 3);
       w.byte(TAB);
       w.text(insn.text);
       w.byte(NEWLINE);
