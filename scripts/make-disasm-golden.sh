@@ -80,3 +80,7 @@ if command -v s390x-linux-gnu-as >/dev/null; then
   s390x-linux-gnu-as -o test/fixtures/s390x/forms.o test/fixtures/s390x/forms.s
 fi
 foreign s390x s390x-linux-gnu pie nopie libdemo.so demo.o forms.o
+if command -v mips-linux-gnu-as >/dev/null; then
+  mips-linux-gnu-as -mips32r2 -o test/fixtures/mips/forms.o test/fixtures/mips/forms.s
+fi
+foreign mips mips-linux-gnu pie nopie libdemo.so demo.o forms.o

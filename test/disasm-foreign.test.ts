@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { armDisassembler } from "../src/disasm/arm.js";
+import { mipsDisassembler } from "../src/disasm/mips.js";
 import { riscvDisassembler } from "../src/disasm/riscv.js";
 import { s390xDisassembler } from "../src/disasm/s390x.js";
 import { listing } from "./helpers/disasm.js";
@@ -51,6 +52,22 @@ for (const f of ["pie", "nopie", "libdemo.so", "demo.o", "forms.o"]) {
 test("objdump -d -r and -D on s390x", async () => {
   assert.equal(await listing(fixture("s390x/demo.o"), { inlineRelocs: true }), golden("s390x-demo.o.dr.txt"));
   assert.equal(await listing(fixture("s390x/demo.o"), { all: true }), golden("s390x-demo.o.D.txt"));
+});
+
+for (const f of ["pie", "nopie", "libdemo.so", "demo.o", "forms.o"]) {
+  const name = `mips/${f}`;
+  test(`objdump -d ${name}`, async () => {
+    assert.equal(await listing(fixture(name)), golden(`mips-${f}.d.txt`));
+  });
+}
+
+test("objdump -d -r, --no-show-raw-insn, --no-addresses on MIPS", async () => {
+  assert.equal(await listing(fixture("mips/demo.o"), { inlineRelocs: true }), golden("mips-demo.o.dr.txt"));
+  assert.equal(await listing(fixture("mips/pie"), { showRaw: false }), golden("mips-pie.no-raw.txt"));
+  assert.equal(
+    await listing(fixture("mips/pie"), { showAddresses: false }),
+    golden("mips-pie.no-addresses.txt"),
+  );
 });
 
 test("objdump -d -r on ARM", async () => {
@@ -196,6 +213,33 @@ test("single s390x instructions as objdump prints them", async () => {
       const r = d.decode(Uint8Array.from(bytes), 0, 0n, () => "", bytes.length);
       assert.equal(r.text, want, bytes.map((b) => b.toString(16)).join(" "));
       assert.equal(r.length, bytes.length);
+    }
+  } finally {
+    d.free();
+  }
+});
+
+/** MIPS words (big-endian) and objdump's text for them, one rule apiece. */
+const MIPS: [number, string][] = [
+  [0x8f99820c, "lw\tt9,-32244(gp)"],
+  [0x8c420000, "lw\tv0,0(v0)"],
+  [0x24020006, "li\tv0,6"],
+  [0x34038000, "li\tv1,0x8000"],
+  [0x32520002, "andi\ts2,s2,0x2"],
+  [0x001ef080, "sll\ts8,s8,0x2"],
+  [0x00221402, "ror\tv0,v0,0x10"],
+  [0x7c03e83b, "rdhwr\tv1,$29"],
+  [0x4442f800, "cfc1\tv0,c1_fcsr"],
+  [0x4620113c, "c.lt.d\t$fcc1,$f2,$f0"],
+  [0x1000ffff, "b\t0"],
+];
+
+test("single MIPS words as objdump prints them", async () => {
+  const d = await mipsDisassembler();
+  try {
+    for (const [word, want] of MIPS) {
+      const bytes = Uint8Array.of(word >>> 24, (word >>> 16) & 0xff, (word >>> 8) & 0xff, word & 0xff);
+      assert.equal(d.decode(bytes, 0, 0n, () => "", 4).text, want, word.toString(16));
     }
   } finally {
     d.free();

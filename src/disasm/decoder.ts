@@ -47,7 +47,10 @@ export interface InstructionDecoder {
   decode(bytes: Uint8Array, offset: number, base: bigint, symbolize: Symbolizer, limit: number): Decoded;
   /** Told before each section is listed. */
   beginSection?(section: SectionFacts): void;
+  /** The next instruction is the last one's delay slot (MIPS): objdump does not skip it as zeros. */
+  readonly delaySlot?: boolean;
   /** How the raw column is laid out; x86's (7 bytes a line) when absent. */
+
   readonly layout?: ListingLayout;
   free(): void;
 }
