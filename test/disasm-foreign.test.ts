@@ -232,6 +232,8 @@ const MIPS: [number, string][] = [
   [0x4442f800, "cfc1\tv0,c1_fcsr"],
   [0x4620113c, "c.lt.d\t$fcc1,$f2,$f0"],
   [0x1000ffff, "b\t0"],
+  [0x4d022120, "madd.s\t$f4,$f8,$f4,$f2"], // COP1X, decoded here
+  [0x4d0a0021, "madd.d\t$f0,$f8,$f0,$f10"],
 ];
 
 test("single MIPS words as objdump prints them", async () => {

@@ -128,3 +128,16 @@ export function fpCompare(word: number): string | undefined {
   const name = `c.${FP_CONDITIONS[word & 15]}.${fmt === 0x10 ? "s" : "d"}`;
   return cc === 0 ? `${name}\t$f${fs},$f${ft}` : `${name}\t$fcc${cc},$f${fs},$f${ft}`;
 }
+
+/**
+ * COP1X's multiply-add family (MIPS32 volume II, MADD.fmt ...): `madd.d $f0,$f8,$f0,$f10` (fd, fr, fs,
+ * ft). Capstone's MIPS32 mode reads opcode 0x13 as COP3, its MIPS64 mode knows only the .d forms.
+ */
+export function multiplyAdd(word: number): string | undefined {
+  if (word >>> 26 !== 0x13) return undefined;
+  const op = { 32: "madd", 40: "msub", 48: "nmadd", 56: "nmsub" }[word & 0x38];
+  const fmt = { 0: "s", 1: "d", 6: "ps" }[word & 7];
+  if (op === undefined || fmt === undefined) return undefined;
+  const reg = (shift: number) => `$f${(word >>> shift) & 31}`;
+  return `${op}.${fmt}\t${reg(6)},${reg(21)},${reg(11)},${reg(16)}`;
+}

@@ -3,7 +3,7 @@
 // big-endian number.
 import { CapstoneHandle, loadCapstone } from "./capstone.js";
 import type { Decoded, InstructionDecoder, ListingLayout } from "./decoder.js";
-import { fpCompare, mipsText } from "./mips-text.js";
+import { fpCompare, mipsText, multiplyAdd } from "./mips-text.js";
 import type { Symbolizer } from "./x86.js";
 
 export class MipsDisassembler implements InstructionDecoder {
@@ -12,14 +12,17 @@ export class MipsDisassembler implements InstructionDecoder {
   private readonly result: Decoded = { length: 4, text: "", chunk: 4 };
 
   constructor(
-    private readonly capstone: CapstoneHandle,
+    private readonly base: CapstoneHandle,
+    /** MIPS64 mode, for the rest of COP1X (opcode 0x13: lwxc1 ...), which Capstone's MIPS32 reads as COP3. */
+    private readonly cop1x: CapstoneHandle,
     readonly options: MipsOptions = {},
   ) {
     this.layout = { bytesPerLine: 4, chunked: true, bigEndian: options.littleEndian !== true };
   }
 
   free(): void {
-    this.capstone.free();
+    this.base.free();
+    this.cop1x.free();
   }
 
   decode(bytes: Uint8Array, offset: number, base: bigint, symbolize: Symbolizer, limit: number): Decoded {
@@ -33,17 +36,23 @@ export class MipsDisassembler implements InstructionDecoder {
     result.length = 4;
     result.chunk = 4;
     this.delaySlot = false;
-    if (this.capstone.decode(bytes, offset, 4, address, limit) === 0) {
-      const big = this.layout.bigEndian === true;
-      let word = 0;
-      for (let i = 0; i < 4; i++) word = word * 256 + (bytes[offset + (big ? i : 3 - i)] as number);
+    const big = this.layout.bigEndian === true;
+    let word = 0;
+    for (let i = 0; i < 4; i++) word = word * 256 + (bytes[offset + (big ? i : 3 - i)] as number);
+    const fused = multiplyAdd(word >>> 0);
+    if (fused !== undefined) {
+      result.text = fused;
+      return result;
+    }
+    const capstone = word >>> 26 === 0x13 ? this.cop1x : this.base;
+    if (capstone.decode(bytes, offset, 4, address, limit) === 0) {
       result.text = fpCompare(word >>> 0) ?? `.word\t0x${word.toString(16)}`;
       return result;
     }
-    this.delaySlot = hasDelaySlot(this.capstone.mnemonic);
+    this.delaySlot = hasDelaySlot(capstone.mnemonic);
     result.text = mipsText(
-      this.capstone.mnemonic,
-      this.capstone.operands,
+      capstone.mnemonic,
+      capstone.operands,
       symbolize,
       this.options.showAddresses !== false,
     );
@@ -68,7 +77,11 @@ export interface MipsOptions {
 /** A disassembler for EM_MIPS, loading Capstone on first use. */
 export async function mipsDisassembler(options: MipsOptions = {}): Promise<MipsDisassembler> {
   const cs = await loadCapstone();
-  const mode =
-    (options.is64 ? cs.MODE_MIPS64 : cs.MODE_MIPS32) | (options.littleEndian ? 0 : cs.MODE_BIG_ENDIAN);
-  return new MipsDisassembler(new CapstoneHandle(cs, cs.ARCH_MIPS, mode), options);
+  const endian = options.littleEndian ? 0 : cs.MODE_BIG_ENDIAN;
+  const mode = (options.is64 ? cs.MODE_MIPS64 : cs.MODE_MIPS32) | endian;
+  return new MipsDisassembler(
+    new CapstoneHandle(cs, cs.ARCH_MIPS, mode),
+    new CapstoneHandle(cs, cs.ARCH_MIPS, cs.MODE_MIPS64 | endian),
+    options,
+  );
 }
