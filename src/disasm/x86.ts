@@ -132,6 +132,17 @@ export class X86Disassembler {
       this.windowEnd = end;
       this.nextOffset = -1;
     }
+    // Observed: a REX prefix followed by another prefix is lost on the instruction; objdump prints it
+    // alone (`rex.WB`), as one byte.
+    if (
+      this.options.bits === 64 &&
+      offset + 1 < limit &&
+      isRex(bytes[offset] as number) &&
+      (isRex(bytes[offset + 1] as number) || LEGACY_PREFIX.has(bytes[offset + 1] as number))
+    ) {
+      this.nextOffset = -1;
+      return { length: 1, text: rexName(bytes[offset] as number) };
+    }
     const decoder = this.decoder as Iced.Decoder;
     // The decoder moves on by itself from one instruction to the next; it is told only of jumps.
     if (offset !== this.nextOffset) {
@@ -495,14 +506,25 @@ export class X86Disassembler {
         }
       }
     }
-    if (rex >= 0 && !this.prefixUsed(ins, bytes, offset, bytes[rex] as number, rex))
-      names.push(rexName(bytes[rex] as number));
+    if (rex >= 0 && !this.rexUsed(ins, bytes, offset, rex)) names.push(rexName(bytes[rex] as number));
     return names.join(" ");
   }
 
   /**
+   * Whether the instruction uses every bit its REX prefix (at `rex`) sets; objdump names the prefix
+   * when one is not (`rex.XB pop %r15`: X is unused), or when a bare 0x40 changes nothing.
+   */
+  private rexUsed(ins: Iced.Instruction, bytes: Uint8Array, offset: number, rex: number): boolean {
+    const value = bytes[rex] as number;
+    if ((value & 0xf) === 0) return this.prefixUsed(ins, bytes, offset, value, rex);
+    for (let bit = 8; bit >= 1; bit >>= 1)
+      if (value & bit && !this.prefixUsed(ins, bytes, offset, value, rex, value & ~bit)) return false;
+    return true;
+  }
+
+  /**
    * Whether the instruction changes when the prefix bytes `value` (or only the one at `only`) are
-   * dropped from its prefixes.
+   * dropped from its prefixes, or the one at `only` is replaced by `replacement`.
    */
   private prefixUsed(
     ins: Iced.Instruction,
@@ -510,6 +532,7 @@ export class X86Disassembler {
     offset: number,
     value: number,
     only = -1,
+    replacement = -1,
   ): boolean {
     const iced = this.iced;
     const end = offset + ins.length;
@@ -520,6 +543,7 @@ export class X86Disassembler {
       const isPrefix = LEGACY_PREFIX.has(b) || (this.options.bits === 64 && b >= 0x40 && b <= 0x4f);
       if (!isPrefix) break;
       if (only >= 0 ? at !== only : b !== value) kept.push(b);
+      else if (replacement >= 0) kept.push(replacement);
     }
     const without = Uint8Array.from([...kept, ...bytes.subarray(at, end)]);
     const d = new iced.Decoder(this.options.bits, without, iced.DecoderOptions.None);
@@ -700,6 +724,10 @@ const SUFFIX_MNEMONIC: Record<string, string> = {
 };
 /** Stack operations on memory: objdump prints the default size without a suffix. */
 const MEMORY_MNEMONIC: Record<string, string> = { pushq: "push", popq: "pop", pushl: "push", popl: "pop" };
+
+function isRex(b: number): boolean {
+  return b >= 0x40 && b <= 0x4f;
+}
 
 function rexName(b: number): string {
   const bits = `${b & 8 ? "W" : ""}${b & 4 ? "R" : ""}${b & 2 ? "X" : ""}${b & 1 ? "B" : ""}`;
