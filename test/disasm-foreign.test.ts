@@ -19,7 +19,6 @@ const fixture = (name: string) => `test/fixtures/${name}`;
 // where SymbolIndex.describe gives the symbol before it in another section (`_init+0x1c`), and prefers
 // __divsi3 to __aeabi_idiv at one address; both are symbols.ts's naming, not the decoder's.
 const pending: Record<string, string> = {
-  "riscv64/nopie": "object dump in a code section on RISC-V (listing.ts)",
   "arm/pie": "naming in .plt and between aliases (symbols.ts)",
   "arm/nopie": "naming in .plt and between aliases (symbols.ts)",
   "arm/libdemo.so": "naming in .plt (symbols.ts)",

@@ -574,7 +574,7 @@ function printRelocs(
 
 /** The unit of an object's dump in a code section (0: decoded like code; not measured there yet). */
 function objectDumpUnit(machine: number): number {
-  if (machine === EM_X86_64 || machine === EM_386) return 1;
+  if (machine === EM_X86_64 || machine === EM_386 || machine === EM_RISCV) return 1;
   return machine === EM_AARCH64 ? 4 : 0;
 }
 
