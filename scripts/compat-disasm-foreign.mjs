@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "n
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { register } from "tsx/esm/api";
+import { linesInCommon } from "./lib/first-difference.mjs";
 import { ROOT } from "./lib/fixtures.mjs";
 
 register();
@@ -151,17 +152,7 @@ for (const arch of arches.length ? arches : Object.keys(ARCHES)) {
       }
       const wantLines = want.split("\n");
       const gotLines = got.split("\n");
-      // Lines in common, counted as a multiset (a missing line does not spoil the rest).
-      const counts = new Map();
-      for (const l of wantLines) counts.set(l, (counts.get(l) ?? 0) + 1);
-      let same = 0;
-      for (const l of gotLines) {
-        const c = counts.get(l);
-        if (c) {
-          same++;
-          counts.set(l, c - 1);
-        }
-      }
+      const same = linesInCommon(wantLines, gotLines);
       runs++;
       const ok = want === got;
       if (ok) identicalFiles++;

@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "n
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { register } from "tsx/esm/api";
+import { linesInCommon } from "./lib/first-difference.mjs";
 import { ROOT } from "./lib/fixtures.mjs";
 
 register();
@@ -148,17 +149,7 @@ for (const path of files.length ? files : defaultFiles()) {
     }
     const a = want.split("\n");
     const b = got.split("\n");
-    // Lines in common, counted as a multiset (a missing line does not spoil the rest).
-    const counts = new Map();
-    for (const l of a) counts.set(l, (counts.get(l) ?? 0) + 1);
-    let same = 0;
-    for (const l of b) {
-      const c = counts.get(l);
-      if (c) {
-        same++;
-        counts.set(l, c - 1);
-      }
-    }
+    const same = linesInCommon(a, b);
     runs++;
     const ok = want === got;
     if (ok) identicalFiles++;

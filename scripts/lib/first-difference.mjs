@@ -9,3 +9,18 @@ export function firstDifference(ours, gnu) {
       return `line ${i + 1}:\n      gnu:  ${JSON.stringify(e[i])}\n      ours: ${JSON.stringify(a[i])}`;
   return "same text";
 }
+
+/** How many of `got`'s lines are in `want`, counted as a multiset (a missing line spoils nothing else). */
+export function linesInCommon(wantLines, gotLines) {
+  const counts = new Map();
+  for (const l of wantLines) counts.set(l, (counts.get(l) ?? 0) + 1);
+  let same = 0;
+  for (const l of gotLines) {
+    const c = counts.get(l);
+    if (c) {
+      same++;
+      counts.set(l, c - 1);
+    }
+  }
+  return same;
+}
