@@ -5,6 +5,7 @@
 // base form (push.w as stmdb, str lr,[sp,#-4]! as push). Each rule was measured by comparing
 // arm-linux-gnueabihf-objdump's listing of the cross toolchain's libc with Capstone's text instruction by
 // instruction (scripts/compat-disasm-foreign.mjs --arch arm); none comes from binutils' source.
+import { splitOperands } from "./aarch64-text.js";
 import type { Symbolizer } from "./x86.js";
 
 /** What the text of one instruction depends on besides Capstone's mnemonic and operands. */
@@ -22,25 +23,6 @@ export interface ArmContext {
 }
 
 const hex = (v: number | bigint): string => v.toString(16);
-
-/** Splits Capstone's operand text at the commas outside `[...]` and `{...}`. */
-function splitOperands(ops: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < ops.length; i++) {
-    const c = ops.charCodeAt(i);
-    if (c === 0x5b || c === 0x7b) depth++;
-    else if (c === 0x5d || c === 0x7d) depth--;
-    else if (c === 0x2c && depth === 0) {
-      out.push(ops.slice(start, i));
-      start = i + 2;
-      i++;
-    }
-  }
-  if (ops.length > 0) out.push(ops.slice(start));
-  return out;
-}
 
 /** `#0x1c`, `#-0x10`, `#12` as a number. */
 function immediate(text: string): number | undefined {
