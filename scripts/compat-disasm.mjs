@@ -4,8 +4,9 @@
 // whether the output is identical, how many lines are, and the first differing lines. With --aarch64:
 // aarch64-linux-gnu-objdump on the cross toolchain's libraries (/usr/aarch64-linux-gnu/lib, from the
 // libc6-arm64-cross and libstdc++6-arm64-cross packages) and test/fixtures/aarch64/*, -d -r on a .o.
+// With --intel: every option set with -M intel on both sides (x86).
 //
-//   node scripts/compat-disasm.mjs [--aarch64] [--sample N] [--show K] [--quick] [FILE...]
+//   node scripts/compat-disasm.mjs [--aarch64] [--intel] [--sample N] [--show K] [--quick] [FILE...]
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -30,6 +31,7 @@ const sampleSize = Number(opt("--sample", "12"));
 const show = Number(opt("--show", "3"));
 const quick = args.includes("--quick");
 const aarch64 = args.includes("--aarch64");
+const intel = args.includes("--intel");
 const objdump = aarch64 ? "aarch64-linux-gnu-objdump" : "objdump";
 const files = args.filter((a) => !a.startsWith("--"));
 
@@ -106,7 +108,16 @@ const optionSets = [
   { name: "-d --no-show-raw-insn", argv: ["-d", "--no-show-raw-insn"], opts: { showRaw: false } },
   { name: "-D", argv: ["-D"], opts: { all: true }, smallOnly: true },
   { name: "-d -r", argv: ["-d", "-r"], opts: { inlineRelocs: true }, relocatableOnly: true },
-];
+].map((set) =>
+  intel
+    ? {
+        ...set,
+        name: `${set.name} -M intel`,
+        argv: [...set.argv, "-M", "intel"],
+        opts: { ...set.opts, syntax: "intel" },
+      }
+    : set,
+);
 
 async function ours(path, opts) {
   const file = elf.ElfFile.open(new elf.BufferSource(new Uint8Array(readFileSync(path))));

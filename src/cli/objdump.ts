@@ -291,8 +291,7 @@ function parseArgs(rawArgs: string[], err: (m: string) => void): Options {
         break;
       case "M":
         for (const m of (value ?? "").split(",")) {
-          // Intel syntax and AT&T with suffixes are not formatted as objdump formats them yet.
-          if (m === "att") o.syntax = m;
+          if (m === "att" || m === "intel") o.syntax = m;
           else if (m === "suffix") o.suffix = true;
           else if (m !== "") throw new UnsupportedError(`-M ${m}`);
         }

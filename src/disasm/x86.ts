@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import type * as Iced from "iced-x86";
 import { ByteTable } from "./byte-table.js";
 import { VEX_ENCODABLE_EVEX_CODES } from "./x86-evex.js";
+import { formatIntel, type IntelHost } from "./x86-intel.js";
 import { SWAPPED_CODES } from "./x86-swapped.js";
 
 type IcedModule = typeof Iced;
@@ -41,15 +42,16 @@ export interface DecodedInstruction {
 const hex = (v: bigint): string => v.toString(16);
 
 /** Decodes from a window of a section's bytes; the window moves as the offset goes past it. */
-export class X86Disassembler {
-  private readonly iced: IcedModule;
-  private readonly formatter: Iced.Formatter;
+export class X86Disassembler implements IntelHost {
+  readonly iced: IcedModule;
+  /** iced's GAS formatter, or its Intel one under `-M intel`. */
+  readonly formatter: Iced.Formatter;
   private readonly instr: Iced.Instruction;
   private decoder: Iced.Decoder | undefined;
   private windowBytes: Uint8Array | undefined;
   private windowStart = 0;
   private windowEnd = 0;
-  private readonly addrMask: bigint;
+  readonly addrMask: bigint;
   private readonly regNames = new Map<number, string>();
   private codeNames: Record<number, string> | undefined;
   /** Codes iced tells apart by a prefix objdump counts as unused: REX.W nop is `rex.W nop`. */
@@ -96,7 +98,7 @@ export class X86Disassembler {
     this.formatter.free();
   }
 
-  private reg(r: number): string {
+  reg(r: number): string {
     let name = this.regNames.get(r);
     if (name === undefined) {
       name = this.formatter.formatRegister(r).replace(/^%/, "");
@@ -224,7 +226,10 @@ export class X86Disassembler {
       return cached.text + this.addressText(target & cached.mask, symbolize);
     }
     this.lastAddressText = "";
-    const text = this.formatAtt(ins, bytes, offset, symbolize);
+    const text =
+      this.options.syntax === "intel"
+        ? formatIntel(this, ins, bytes, offset, symbolize)
+        : this.formatAtt(ins, bytes, offset, symbolize);
     const entry = this.cacheEntry(ins, text);
     if (entry?.kind === BRANCH) this.branchCache.add(bytes, offset, end - displacement, entry);
     else if (entry !== undefined) this.cache.add(bytes, offset, end, entry);
@@ -271,7 +276,7 @@ export class X86Disassembler {
   }
 
   /** An address as objdump names it; the last one made is kept, for the cache to cut off. */
-  private addressText(address: bigint, symbolize: Symbolizer): string {
+  addressText(address: bigint, symbolize: Symbolizer): string {
     const name = symbolize(address);
     // With no symbol to name it, objdump prints the bare address with 0x.
     this.lastAddressText =
@@ -283,7 +288,7 @@ export class X86Disassembler {
     return this.lastAddressText;
   }
 
-  private codeName(code: number): string {
+  codeName(code: number): string {
     this.codeNames ??= Object.fromEntries(Object.entries(this.iced.Code).map(([k, v]) => [v, k]));
     return this.codeNames[code] ?? "";
   }
@@ -413,7 +418,7 @@ export class X86Disassembler {
   }
 
   /** An EVEX instruction VEX could have encoded, which objdump marks `{evex}` (see x86-evex.ts). */
-  private vexEncodable(ins: Iced.Instruction, code: string): boolean {
+  vexEncodable(ins: Iced.Instruction, code: string): boolean {
     if (!VEX_ENCODABLE_EVEX_CODES.has(code)) return false;
     const R = this.iced.Register;
     if (ins.opMask !== R.None || ins.zeroingMasking || ins.isBroadcast) return false;
@@ -443,12 +448,7 @@ export class X86Disassembler {
    * code, `data16` for a 66 that changes nothing, `rex.W` and friends, `lock`, `rep`/`repz`/`repnz`,
    * `bnd`, `notrack`, `addr32`.
    */
-  private prefixNames(
-    ins: Iced.Instruction,
-    bytes: Uint8Array,
-    offset: number,
-    segmentable: boolean,
-  ): string {
+  prefixNames(ins: Iced.Instruction, bytes: Uint8Array, offset: number, segmentable: boolean): string {
     const names: string[] = [];
     const end = offset + ins.length;
     let at = offset;
@@ -564,8 +564,13 @@ export class X86Disassembler {
     return !same;
   }
 
+  /** The SIB byte of the instruction at `offset`, if its ModRM has one. */
+  sib(bytes: Uint8Array, offset: number): number | undefined {
+    return sibByte(bytes, offset, this.options.bits);
+  }
+
   /** The address size a memory operand's registers imply: a displacement is signed at that width. */
-  private addressBits(base: number, index: number): number {
+  addressBits(base: number, index: number): number {
     const name = this.reg(base !== this.iced.Register.None ? base : index);
     if (/^e|^r\d+d$/.test(name)) return 32;
     if (name.length === 2 && this.options.bits === 32) return 16;
@@ -659,7 +664,7 @@ export async function x86Disassembler(options: X86Options): Promise<X86Disassemb
 }
 
 /** The width objdump shows an immediate in: its operand size, the sign extension done. */
-const IMMEDIATE_MASK: Record<number, bigint> = {
+export const IMMEDIATE_MASK: Record<number, bigint> = {
   6: 0xffn, // Immediate8
   7: 0xffn, // Immediate8_2nd
   8: 0xffffn, // Immediate16
@@ -698,15 +703,17 @@ function sibByte(bytes: Uint8Array, offset: number, bits: number): number | unde
 
 const PORT_IO = /^(In|Out|Ins|Outs)[bwd]?_|^(In|Out|Insb|Insw|Insd|Outsb|Outsw|Outsd)_/;
 
-const ROUNDING = ["", "rn-sae", "rd-sae", "ru-sae", "rz-sae"];
+/** Embedded rounding, by iced's RoundingControl. */
+export const ROUNDING = ["", "rn-sae", "rd-sae", "ru-sae", "rz-sae"];
 
 /** The `{1toN}` iced prints on a broadcast memory operand. */
 function broadcast(text: string): string {
   return /\{1to\d+\}/.exec(text)?.[0] ?? "";
 }
 
-const STRING_SOURCE = ["si", "esi", "rsi"];
-const STRING_DEST = ["di", "edi", "rdi"];
+/** The registers of string operands, by iced's OpKind order (16, 32, 64-bit addressing). */
+export const STRING_SOURCE = ["si", "esi", "rsi"];
+export const STRING_DEST = ["di", "edi", "rdi"];
 const LEGACY_PREFIX = new Set([0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65, 0x66, 0x67]);
 const SEGMENT_NAME: Record<number, string> = { 38: "es", 46: "cs", 54: "ss", 62: "ds", 100: "fs", 101: "gs" };
 
@@ -781,5 +788,6 @@ function x87Operands(code: string, ops: string[]): void {
   if (X87_ONE_OPERAND.test(code)) ops.splice(implicit, 1);
   else ops[implicit] = "%st";
 }
-const X87_ONE_OPERAND =
+/** The x87 codes with st(0) implied whose text has only the st(i), in either syntax. */
+export const X87_ONE_OPERAND =
   /^(Fxch|Fld|Fst|Fstp|Fucom|Fucomp|Fcom|Fcomp|Ffree|Ffreep|Fstp1|Fcom2|Fcomp3|Fcomp5|Fstp8|Fstp9|Fxch4|Fxch7)_st0_sti$/;
