@@ -31,6 +31,16 @@ LC_ALL=C objdump -d test/fixtures/x86_64/suffix.o | tail -n +4 > "$out/x86_64-su
 LC_ALL=C objdump -d -M suffix test/fixtures/x86_64/suffix.o | tail -n +4 > "$out/x86_64-suffix.o.suffix.txt"
 LC_ALL=C objdump -d -M suffix test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.suffix.txt"
 LC_ALL=C objdump -d -M suffix test/fixtures/i386/pie | tail -n +4 > "$out/i386-pie.suffix.txt"
+# -M intel (src/disasm/x86-intel.ts, test/disasm-x86-intel.test.ts): intel.o is assembled here from its source.
+as -o test/fixtures/x86_64/intel.o test/fixtures/x86_64/intel.s
+for f in x86_64/intel.o x86_64/pie x86_64/demo.o i386/pie i386/libdemo.so i386/demo.o; do
+  LC_ALL=C objdump -d -M intel "test/fixtures/$f" | tail -n +4 > "$out/${f/\//-}.intel.txt"
+done
+LC_ALL=C objdump -d -M intel,suffix test/fixtures/x86_64/intel.o | tail -n +4 > "$out/x86_64-intel.o.intel-suffix.txt"
+LC_ALL=C objdump -d -M intel,suffix test/fixtures/i386/pie | tail -n +4 > "$out/i386-pie.intel-suffix.txt"
+LC_ALL=C objdump -d -r -M intel test/fixtures/x86_64/demo.o | tail -n +4 > "$out/x86_64-demo.o.intel-dr.txt"
+LC_ALL=C objdump -D -M intel test/fixtures/i386/demo.o | tail -n +4 > "$out/i386-demo.o.intel-D.txt"
+LC_ALL=C objdump -d --no-show-raw-insn -M intel test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.intel-no-raw.txt"
 
 # AArch64, against aarch64-linux-gnu-objdump (test/disasm-aarch64.test.ts). mapping.o is assembled here
 # from its source; the other fixtures come from scripts/make-fixtures.sh.
