@@ -8,66 +8,28 @@
 // `env -i LD_DEBUG=bindings LD_BIND_NOW=1 PROG --version`, binding lines only, for a fixed list of
 // programs known to only print their version (running anything else for real is not ours to do).
 // Usage: node scripts/compat-bind.mjs [DIR] (ANATOMY="node --import tsx src/cli/main.ts" to run the sources)
-import { spawn } from "node:child_process";
 import { cpus } from "node:os";
 import { elfFilesIn } from "./lib/elf-files.mjs";
+import { ldDebugTrace, PID, capture as run } from "./lib/ld-debug.mjs";
 
 const dir = process.argv[2] ?? "/usr/bin";
-const rtld = "/lib64/ld-linux-x86-64.so.2";
 const anatomy = (
   process.env.ANATOMY ?? `${process.execPath} ${new URL("../bin/anatomy.js", import.meta.url).pathname}`
 )
   .split(" ")
   .filter((x) => x);
 
-function run(cmd, args, env) {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    const out = [];
-    const err = [];
-    p.stdout.on("data", (d) => out.push(d));
-    p.stderr.on("data", (d) => err.push(d));
-    const timer = setTimeout(() => p.kill("SIGKILL"), 60000);
-    p.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({
-        code,
-        stdout: Buffer.concat(out).toString("latin1"),
-        stderr: Buffer.concat(err).toString("latin1"),
-      });
-    });
-  });
-}
-
-const PID = /^ *\d+:\t/;
 const lines = (t) => t.split("\n").filter((l) => l !== "");
 
 async function compare(prog) {
-  const ref = await run(rtld, [prog], {
-    LD_DEBUG: "bindings",
-    LD_TRACE_LOADED_OBJECTS: "1",
-    LD_WARN: "yes",
-    LD_BIND_NOW: "yes",
-  });
+  const ref = await ldDebugTrace(prog);
+  if (ref.skipped) return { prog, skipped: true };
   const env = { ...process.env, LC_ALL: "C" };
   delete env.LD_LIBRARY_PATH;
   delete env.LD_PRELOAD;
   const ours = await run(anatomy[0], [...anatomy.slice(1), "bind", "--ld-debug", "--direct", prog], env);
-  const refErr = lines(ref.stderr);
-  // ld.so crashes on Go's static programs, and refuses other static ones: nothing to compare.
-  if (ref.code === null || ref.code > 128) return { prog, skipped: true };
-  if (
-    refErr.some((l) => /statically linked|not a dynamic executable|cannot execute/.test(l)) ||
-    ref.code === 127
-  )
-    return { prog, skipped: true };
-  const refBind = refErr.filter((l) => PID.test(l)).map((l) => l.replace(PID, ""));
-  const refProblems = new Set([
-    ...refErr.filter((l) => !PID.test(l)),
-    ...lines(ref.stdout)
-      .filter((l) => l.endsWith("=> not found"))
-      .map((l) => l.trim()),
-  ]);
+  const refBind = ref.bindings;
+  const refProblems = ref.problems;
   const ourBind = lines(ours.stdout).map((l) => l.replace(PID, ""));
   const ourProblems = new Set(lines(ours.stderr));
   let diff;

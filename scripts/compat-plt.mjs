@@ -5,11 +5,17 @@
 //   relocs:  every JUMP_SLOT/GLOB_DAT/IRELATIVE/COPY/absolute-with-symbol line of readelf -D -r (offset,
 //            type), and our entries' (got, relocation);
 //   callers: per stub, the instructions outside the PLT that objdump -d shows calling or jumping to
-//            `<name@plt>`, and our callers of that stub.
+//            `<name@plt>`, and our callers of that stub;
+//   bindings: per symbol of an x86-64 program's entries, the libraries and versions ld.so binds it to
+//            (`binding file PROG [0] to LIB [0]: normal symbol `sym' [VER]` under LD_DEBUG=bindings,
+//            traced without running the program: see lib/ld-debug.mjs) and ours; a weak reference
+//            nothing defines has no line there and no library here.
 // Usage: node scripts/compat-plt.mjs [--show N] [DIR|FILE...]   (default /usr/bin and the x86 fixtures)
+// (ANATOMY="node --import tsx src/cli/main.ts" to run the sources)
 import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { elfFilesIn } from "./lib/elf-files.mjs";
+import { ldDebugTrace, parseBinding } from "./lib/ld-debug.mjs";
 
 const argv = process.argv.slice(2);
 let show = 5;
@@ -20,12 +26,21 @@ for (let i = 0; i < argv.length; i++) {
 }
 if (targets.length === 0) targets.push("/usr/bin", "test/fixtures/x86_64", "test/fixtures/i386");
 const files = targets.flatMap((t) => (statSync(t).isDirectory() ? elfFilesIn(t) : [t]));
-const anatomy = [process.execPath, new URL("../bin/anatomy.js", import.meta.url).pathname];
+const anatomy = (
+  process.env.ANATOMY ?? `${process.execPath} ${new URL("../bin/anatomy.js", import.meta.url).pathname}`
+)
+  .split(" ")
+  .filter((x) => x);
 const run = (cmd, args) =>
   spawnSync(cmd, args, { encoding: "latin1", maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: "C" } });
-const KINDS = /R_(X86_64|386|AARCH64)_(JUMP_SLOT|JMP_SLOT|GLOB_DAT|IRELATIVE|IRELATIV|COPY|64|32|ABS64)\b/;
+const KINDS =
+  /R_(X86_64|386|AARCH64)_(JUMP_SLOT|JMP_SLOT|GLOB_DAT|IRELATIVE|IRELATIV|COPY|TLSDESC|TLS_DESC|64|32|ABS64)\b/;
 
-const counts = { stubs: [0, 0], relocs: [0, 0], callers: [0, 0] };
+const counts = { stubs: [0, 0], relocs: [0, 0], callers: [0, 0], bindings: [0, 0] };
+// Symbols, not files: [agreeing, total] for symbols only in JUMP_SLOT/GLOB_DAT slots, and for those
+// also in a COPY relocation or an absolute word.
+const bindingSymbols = { slots: [0, 0], others: [0, 0] };
+const bindingDiffs = [];
 const diffs = [];
 let skipped = 0;
 let done = 0;
@@ -96,8 +111,60 @@ for (const f of files) {
     }
   }
   record("callers", callOk, detail);
+  if (model.machine === "x86-64") await compareBindings(f, model);
+}
+
+/**
+ * Each symbol's bindings against the lines ld.so prints for the program's own lookups: per symbol, the
+ * set of `LIB [VERSION]` of our entries and of its lines. Sets, not lists: ld.so looks a symbol up once
+ * for consecutive relocations of one type class (l_lookup_cache), and a COPY relocation's lookup skips
+ * the program itself while a GLOB_DAT on the same symbol binds to the program's copy, so one symbol
+ * can have two different lines.
+ */
+async function compareBindings(f, model) {
+  const trace = await ldDebugTrace(f);
+  if (trace.skipped) return;
+  const theirs = new Map();
+  for (const line of trace.bindings) {
+    const b = parseBinding(line);
+    if (!b || b.from !== f || b.fromNs !== 0) continue;
+    if (!theirs.has(b.symbol)) theirs.set(b.symbol, new Set());
+    theirs.get(b.symbol).add(`${b.to} [${b.version ?? ""}]`);
+  }
+  const ours = new Map();
+  for (const e of model.entries) {
+    if (!e.symbol || e.kind === "IRELATIVE") continue;
+    const entry = ours.get(e.symbol) ?? { bindings: new Set(), bucket: "slots" };
+    if (e.kind !== "JUMP_SLOT" && e.kind !== "GLOB_DAT") entry.bucket = "others";
+    // A weak reference nothing defines has no line there and no library here.
+    if (e.library) entry.bindings.add(`${e.library} [${e.version ?? ""}]`);
+    ours.set(e.symbol, entry);
+  }
+  let fileOk = true;
+  let detail = "";
+  for (const [symbol, { bindings, bucket }] of ours) {
+    const said = theirs.get(symbol) ?? new Set();
+    const ok = said.size === bindings.size && [...said].every((x) => bindings.has(x));
+    bindingSymbols[bucket][1]++;
+    if (ok) bindingSymbols[bucket][0]++;
+    else {
+      fileOk = false;
+      detail ||= `${symbol}: ld.so ${[...said].join(", ") || "no binding"}, ours ${[...bindings].join(", ") || "nothing"}`;
+    }
+  }
+  counts.bindings[1]++;
+  if (fileOk) counts.bindings[0]++;
+  else if (bindingDiffs.length < show) bindingDiffs.push(`${f}: bindings: ${detail}`);
 }
 for (const [what, [ok, n]] of Object.entries(counts)) console.log(`plt ${what}: ${ok}/${n} files identical`);
+for (const [what, [ok, n]] of Object.entries(bindingSymbols))
+  console.log(
+    `plt bindings (${what === "slots" ? "JUMP_SLOT, GLOB_DAT" : "with COPY or absolute"}): ${ok}/${n} symbols as ld.so binds them`,
+  );
 console.log(`(${skipped} files without a PLT to read: static, or another machine)`);
-for (const d of diffs) console.log(d);
-process.exitCode = Object.values(counts).every(([ok, n]) => ok === n) ? 0 : 1;
+for (const d of [...diffs, ...bindingDiffs]) console.log(d);
+process.exitCode =
+  Object.values(counts).every(([ok, n]) => ok === n) &&
+  Object.values(bindingSymbols).every(([ok, n]) => ok === n)
+    ? 0
+    : 1;

@@ -131,6 +131,105 @@ test(
   },
 );
 
+/** gcc with these arguments in the scratch directory; the output path. */
+function compile(name: string, args: string[]): string {
+  const out = join(dir, name);
+  const r = spawnSync("gcc", ["-O1", "-o", out, ...args], { encoding: "utf8", cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  return out;
+}
+const sourceFile = (name: string, text: string): string => {
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+};
+/** What ld.so's trace mode binds PROG's own references to: `symbol -> object [version]` lines. */
+function ldSoBindings(prog: string): string[] {
+  const r = spawnSync("/lib64/ld-linux-x86-64.so.2", [prog], {
+    encoding: "utf8",
+    env: { LD_DEBUG: "bindings", LD_TRACE_LOADED_OBJECTS: "1", LD_WARN: "yes", LD_BIND_NOW: "yes" },
+  });
+  const out: string[] = [];
+  for (const m of r.stderr.matchAll(
+    /binding file (\S+) \[0\] to (\S+) \[0\]: normal symbol `([^']+)'(?: \[(.+)\])?/g,
+  ))
+    if (m[1] === prog) out.push(`${m[3]} -> ${m[2]} [${m[4] ?? ""}]`);
+  return out.sort();
+}
+
+test(
+  "COPY and GLOB_DAT on one symbol: the copy comes from libc, the GOT slot gets the program's copy",
+  opts,
+  async () => {
+    // stderr read directly (non-PIC code: a COPY into .bss) and through the GOT (PIC code, not relaxed).
+    const direct = sourceFile(
+      "direct.c",
+      '#include <stdio.h>\nFILE **where(void);\nint main(void) { fputs("x", stderr); return where() == 0; }\n',
+    );
+    const viaGot = sourceFile("via-got.c", "#include <stdio.h>\nFILE **where(void) { return &stderr; }\n");
+    spawnSync("gcc", ["-O1", "-fPIC", "-c", "-o", join(dir, "via-got.o"), viaGot]);
+    const prog = compile("copy", ["-fno-pie", "-no-pie", "-Wl,--no-relax", direct, join(dir, "via-got.o")]);
+    const m = await model([prog]);
+    const entries = m.entries.filter((e) => e.symbol === "stderr");
+    const copy = entries.find((e) => e.kind === "COPY")!;
+    const slot = entries.find((e) => e.kind === "GLOB_DAT")!;
+    assert.match(copy.library as string, /\/libc\.so\.6$/);
+    assert.equal(copy.gotSection, ".bss");
+    assert.equal(copy.relro, false);
+    assert.equal(slot.library, prog);
+    assert.equal(slot.target, copy.got, "the slot points at the program's copy (no PIE: bias 0)");
+    const ours = entries.map((e) => `stderr -> ${e.library} [${e.version ?? ""}]`).sort();
+    assert.deepEqual(
+      ours,
+      ldSoBindings(prog).filter((l) => l.startsWith("stderr ")),
+    );
+    const text = (await runCli(run, [prog])).out;
+    assert.match(
+      text,
+      /\nstderr@GLIBC_2\.2\.5 +- +[0-9a-f]+ \.bss +- +COPY +libc\.so\.6 0x[0-9a-f]+ +copied at start-up +writable/,
+    );
+  },
+);
+
+test("IRELATIVE: a local IFUNC's slot, filled by its resolver at start-up", opts, async () => {
+  const src = sourceFile(
+    "ifunc.c",
+    'static int one(void) { return 1; }\nstatic void *pick(void) { return one; }\nint f(void) __attribute__((ifunc("pick")));\nint main(void) { return f(); }\n',
+  );
+  const prog = compile("ifunc", [src]);
+  const nm = spawnSync("nm", [prog], { encoding: "utf8" }).stdout;
+  const pick = /^([0-9a-f]+) t pick$/m.exec(nm)![1]!;
+  const e = (await model([prog])).entries.find((x) => x.kind === "IRELATIVE")!;
+  assert.equal(e.symbol, null);
+  assert.equal(BigInt(e.addend as string), BigInt(`0x${pick}`), "r_addend is the resolver");
+  assert.equal(e.lazy, false);
+  assert.equal(e.section, ".plt", "main calls f through a PLT stub");
+  assert.equal(e.callers.length, 1);
+  assert.match(
+    (await runCli(run, [prog])).out,
+    /\*ABS\*\+0x[0-9a-f]+ .* IRELATIVE +resolver 0x[0-9a-f]+ in the program +resolver at start-up/,
+  );
+});
+
+test("TLSDESC: a TLS descriptor in .got.plt, filled at load time even under lazy binding", opts, async () => {
+  const def = sourceFile("tls-def.c", "__thread int tv = 3;\n");
+  const use = sourceFile("tls-use.c", "extern __thread int tv;\nint get(void) { return tv; }\n");
+  const lib = compile("libtls.so", ["-fPIC", "-mtls-dialect=gnu2", "-shared", "-Wl,-z,lazy", use, def]);
+  const m = await model([lib]);
+  assert.equal(m.bindNow, false);
+  const e = m.entries.find((x) => x.symbol === "tv")!;
+  assert.equal(e.kind, "TLSDESC");
+  assert.equal(e.relocation, "R_X86_64_TLSDESC");
+  assert.equal(e.gotSection, ".got.plt");
+  assert.equal(e.lazy, false);
+  assert.equal(e.library, lib);
+  assert.equal(e.target, null, "a thread-local variable has no one address");
+  assert.ok(e.callSites && (e.callSites as unknown[]).length >= 1, "get() reads the descriptor");
+  assert.match(
+    (await runCli(run, [lib])).out,
+    /\ntv +- +[0-9a-f]+ \.got\.plt +0 +TLSDESC +libtls\.so TLS\+0x0 +descriptor at start-up/,
+  );
+});
+
 test("plt PID of a process that does not exist: one plain line", async () => {
   const r = await runCli(run, ["999999999"]);
   assert.equal(r.status, 1);

@@ -1,6 +1,6 @@
 import { EM_386, EM_X86_64, SHF_EXECINSTR } from "../elf/constants.js";
 import { ElfFile } from "../elf/file.js";
-import { bindGraph } from "../link/binding.js";
+import { bindGraph, isCopyRelocation } from "../link/binding.js";
 import { LinkSession } from "../link/index.js";
 import { pltSupported, pltTrail } from "../link/plt.js";
 import { type PltReport, type PltRow, pltModel, renderPlt } from "../render/plt.js";
@@ -12,7 +12,7 @@ import { problemLine, reportProblem } from "./problem.js";
 const USAGE = `Usage: anatomy plt [OPTIONS] FILE | PID
   Each imported function and data pointer of FILE: the instructions that call it, the PLT stub, the GOT
   slot it jumps through and what the slot holds on disk, the dynamic relocation on the slot (JUMP_SLOT,
-  GLOB_DAT, IRELATIVE, COPY), the library and address ld.so binds it to on this machine (ASLR off), when
+  GLOB_DAT, IRELATIVE, COPY, TLSDESC), the library and address ld.so binds it to on this machine (ASLR off), when
   (lazily at the first call, or at start-up with BIND_NOW) and whether the slot is read-only after
   start-up (full RELRO) or stays writable (partial RELRO). Nothing is run.
   For a PID: the GOT slots read from the running process (/proc/PID/mem), bound or still unresolved.
@@ -147,6 +147,15 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   }
 }
 
+/**
+ * A lookup's key: symbol, version, and whether a COPY relocation asked. ld.so's lookup for a COPY
+ * skips the program (the data is copied from the library that defines it), while every other
+ * relocation on the same symbol finds the program's copy.
+ */
+function bindingKey(symbol: string, version: string | undefined, copy: boolean): string {
+  return `${symbol}@${version ?? ""}${copy ? " COPY" : ""}`;
+}
+
 /** The trail of FILE with what ld.so would bind each slot to here, and the call sites. */
 export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Promise<PltReport | number> {
   if (!pltSupported(elf.header.e_machine)) {
@@ -169,7 +178,7 @@ export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Pro
     const result = bindGraph(graph, fs, { run: true });
     for (const b of result.bindings) {
       if (b.from !== file || b.internal) continue;
-      const key = `${b.symbol}@${b.version ?? ""}`;
+      const key = bindingKey(b.symbol, b.version, isCopyRelocation(elf.header.e_machine, b.relocType));
       if (!bound.has(key)) bound.set(key, { to: b.to, value: b.value });
     }
     for (const w of result.weakUnresolved)
@@ -202,13 +211,15 @@ export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Pro
   }
   const realOf = (p: string): string => fs.realpath(p) ?? p;
   const rows: PltRow[] = trail.entries.map((e) => {
-    const b = e.symbol ? bound.get(`${e.symbol}@${e.version ?? ""}`) : undefined;
-    const bias = b ? (biases.get(b.to) ?? biases.get(realOf(b.to))) : undefined;
+    const b = e.symbol ? bound.get(bindingKey(e.symbol, e.version, e.kind === "COPY")) : undefined;
+    // The program's own definitions (what a COPY made, what it exports) are at its load bias.
+    const bias = b ? (b.to === file ? loadBias : (biases.get(b.to) ?? biases.get(realOf(b.to)))) : undefined;
     const row: PltRow = {
       ...e,
       library: b?.to,
       value: b?.value,
-      target: b?.value !== undefined && bias !== undefined ? bias + b.value : undefined,
+      target:
+        b?.value !== undefined && bias !== undefined && e.kind !== "TLSDESC" ? bias + b.value : undefined,
       weakUnresolved: e.symbol !== undefined && weakUnresolved.has(`${e.symbol}@${e.version ?? ""}`),
       callers: [],
     };

@@ -60,6 +60,11 @@ const MACHINES = new Map<number, MachineRelocs>([
   [EM_AARCH64, { noLookup: new Set([0, 1027]), plt: new Set([1026, 1028, 1029, 1030, 1031]), copy: 1024 }],
 ]);
 
+/** Whether relocation `type` is the machine's COPY relocation (its lookup skips the executable). */
+export function isCopyRelocation(machine: number, type: number): boolean {
+  return MACHINES.get(machine)?.copy === type;
+}
+
 /** One entry of l_versions (struct r_found_version). */
 interface FoundVersion {
   name: string;

@@ -1,6 +1,6 @@
 /**
  * The PLT/GOT trail of one object, from its bytes alone: each import's GOT slot, the dynamic relocation
- * on it (JUMP_SLOT, GLOB_DAT, IRELATIVE, COPY, or an absolute word), the symbol and version it names,
+ * on it (JUMP_SLOT, GLOB_DAT, IRELATIVE, COPY, TLSDESC, or an absolute word), the symbol and version it names,
  * the PLT stub that jumps through it, what the slot holds on disk, and when ld.so fills it (lazily on
  * the first call, or at start-up) and whether it is read-only afterwards (inside PT_GNU_RELRO).
  *
@@ -35,7 +35,7 @@ import { parseRelocations, type Relocation } from "../elf/relocation.js";
 import { type SymbolVersion, symbolVersions } from "../elf/version.js";
 
 /** What a GOT slot's relocation asks ld.so to do, in the psABIs' words. */
-export type SlotKind = "JUMP_SLOT" | "GLOB_DAT" | "IRELATIVE" | "COPY" | "ABSOLUTE";
+export type SlotKind = "JUMP_SLOT" | "GLOB_DAT" | "IRELATIVE" | "COPY" | "ABSOLUTE" | "TLSDESC";
 
 export interface PltStub {
   /** Address of the stub the program calls (in .plt, .plt.sec or .plt.got). */
@@ -93,6 +93,7 @@ const SLOT_TYPES = new Map<number, Map<number, SlotKind>>([
       [37, "IRELATIVE"],
       [5, "COPY"],
       [1, "ABSOLUTE"],
+      [36, "TLSDESC"],
     ]),
   ],
   [
@@ -103,6 +104,7 @@ const SLOT_TYPES = new Map<number, Map<number, SlotKind>>([
       [42, "IRELATIVE"],
       [5, "COPY"],
       [1, "ABSOLUTE"],
+      [41, "TLSDESC"],
     ]),
   ],
   [
@@ -113,6 +115,7 @@ const SLOT_TYPES = new Map<number, Map<number, SlotKind>>([
       [1032, "IRELATIVE"],
       [1024, "COPY"],
       [257, "ABSOLUTE"],
+      [1031, "TLSDESC"],
     ]),
   ],
 ]);
@@ -306,6 +309,8 @@ export function pltTrail(file: ElfFile): PltTrail {
       onDisk,
       addend: r.r_addend,
       stub,
+      // A TLS descriptor sits in .got.plt among the lazy slots, but glibc fills it at load time on
+      // every machine ("Always initialize TLS descriptors completely", each dl-machine.h).
       lazy: kind === "JUMP_SLOT" && !bindNow,
       relro: relro !== undefined && r.r_offset >= relro.start && r.r_offset < relro.end,
     });

@@ -75,6 +75,7 @@ export function pltModel(r: PltReport): object {
 function when(e: PltRow): string {
   if (e.kind === "COPY") return "copied at start-up";
   if (e.kind === "IRELATIVE") return "resolver at start-up";
+  if (e.kind === "TLSDESC") return "descriptor at start-up";
   return e.lazy ? "lazily, first call" : "at start-up";
 }
 
@@ -106,6 +107,8 @@ export function renderPlt(r: PltReport, out: Output, showCallers: boolean): void
   const boundText = (e: PltRow): string => {
     if (e.kind === "IRELATIVE") return `resolver ${hex(e.addend)} in the program`;
     if (!e.library) return e.weakUnresolved ? "nothing (weak: stays 0)" : "not found";
+    // A thread-local variable has no one address: its place is an offset in the module's TLS block.
+    if (e.kind === "TLSDESC") return `${basename(e.library)} TLS+${hex(e.value)}`;
     return `${basename(e.library)} ${hex(e.target)}`;
   };
   const rows = r.rows.map((e) => [
