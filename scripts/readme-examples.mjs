@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./lib/fixtures.mjs";
-import { EXAMPLES, readmeBlocks, runExample, shapeOf, withBlocks } from "./lib/readme-examples.mjs";
+import { comparable, EXAMPLES, readmeBlocks, runExample, withBlocks } from "./lib/readme-examples.mjs";
 
 const args = process.argv.slice(2);
 const check = args.includes("--check");
@@ -19,7 +19,7 @@ for (const ex of EXAMPLES) {
   if (!blocks.has(ex.name)) console.log(`README.md has no block for example '${ex.name}'`);
   const text = await runExample(ex);
   const shown = blocks.get(ex.name) ?? "";
-  const same = ex.compare === "shape" ? shapeOf(shown) === shapeOf(text) : shown === text;
+  const same = comparable(ex, shown) === comparable(ex, text);
   if (!same) {
     // Only blocks that changed are rewritten: a live example's new PID alone is no change.
     texts.set(ex.name, text);
