@@ -41,15 +41,42 @@ export function formatIntel(
   offset: number,
   symbolize: Symbolizer,
 ): string {
-  const iced = host.iced;
-  const K = iced.OpKind;
   const code = host.codeName(ins.code);
-  const count = ins.opCount;
-  const ops: string[] = [];
-  let comment = "";
-  let segmentable = false;
-  let stringOp = false;
-  for (let i = 0; i < count; i++) {
+  const written = operands(host, ins, bytes, offset, code, symbolize);
+  const ops = written.ops;
+  objdumpOperands(host, ins, code, ops);
+  maskAndRounding(host, ins, ops);
+  let mnemonic = intelMnemonic(host, ins, code, written.stringOp);
+  const prefixes = host.prefixNames(ins, bytes, offset, written.segmentable);
+  if (host.vexEncodable(ins, code)) mnemonic = `{evex} ${mnemonic}`;
+  const head = prefixes ? `${prefixes} ${mnemonic}` : mnemonic;
+  if (ops.length === 0) return head;
+  return `${head.padEnd(6)} ${ops.join(",")}${written.comment}`;
+}
+
+/** The operands as written, in Intel order, and what the prefixes and mnemonic need to know of them. */
+interface Operands {
+  ops: string[];
+  /** `        # addr <sym>` after a RIP-relative operand, else "". */
+  comment: string;
+  /** An operand a segment override applies to (not the fixed es:[rdi] of string instructions). */
+  segmentable: boolean;
+  /** A string instruction's operand: the mnemonic then drops its size letter. */
+  stringOp: boolean;
+}
+
+function operands(
+  host: IntelHost,
+  ins: Iced.Instruction,
+  bytes: Uint8Array,
+  offset: number,
+  code: string,
+  symbolize: Symbolizer,
+): Operands {
+  const K = host.iced.OpKind;
+  const out: Operands = { ops: [], comment: "", segmentable: false, stringOp: false };
+  const ops = out.ops;
+  for (let i = 0; i < ins.opCount; i++) {
     const kind = ins.opKind(i);
     switch (kind) {
       case K.Register:
@@ -68,12 +95,12 @@ export function formatIntel(
         break;
       }
       case K.FarBranch16:
-      case K.FarBranch32:
+      case K.FarBranch32: {
         // objdump: `jmp    0x10:0x0`, selector first.
-        ops.push(
-          `0x${hex(BigInt(ins.farBranchSelector))}:0x${hex(BigInt(kind === K.FarBranch16 ? ins.farBranch16 : ins.farBranch32))}`,
-        );
+        const to = kind === K.FarBranch16 ? ins.farBranch16 : ins.farBranch32;
+        ops.push(`0x${hex(BigInt(ins.farBranchSelector))}:0x${hex(BigInt(to))}`);
         break;
+      }
       case K.Immediate8:
       case K.Immediate8_2nd:
       case K.Immediate16:
@@ -88,44 +115,63 @@ export function formatIntel(
       case K.MemorySegSI:
       case K.MemorySegESI:
       case K.MemorySegRSI:
-        segmentable = true;
-        stringOp = true;
+        out.segmentable = true;
+        out.stringOp = true;
         ops.push(
-          `${sizeKeyword(host, ins, code)}${host.reg(ins.memorySegment)}:[${STRING_SOURCE[kind - K.MemorySegSI]}]`,
+          stringOperand(host, ins, code, host.reg(ins.memorySegment), STRING_SOURCE[kind - K.MemorySegSI]),
         );
         break;
       case K.MemorySegDI:
       case K.MemorySegEDI:
       case K.MemorySegRDI:
-        segmentable = true;
+        out.segmentable = true;
         // maskmovq's and maskmovdqu's store through ds:[rdi] is implied, not written.
         if (code.startsWith("Maskmov") || code.startsWith("VEX_Vmaskmov")) break;
-        stringOp = true;
+        out.stringOp = true;
         ops.push(
-          `${sizeKeyword(host, ins, code)}${host.reg(ins.memorySegment)}:[${STRING_DEST[kind - K.MemorySegDI]}]`,
+          stringOperand(host, ins, code, host.reg(ins.memorySegment), STRING_DEST[kind - K.MemorySegDI]),
         );
         break;
       case K.MemoryESDI:
       case K.MemoryESEDI:
       case K.MemoryESRDI:
-        stringOp = true;
-        ops.push(`${sizeKeyword(host, ins, code)}es:[${STRING_DEST[kind - K.MemoryESDI]}]`);
+        out.stringOp = true;
+        ops.push(stringOperand(host, ins, code, "es", STRING_DEST[kind - K.MemoryESDI]));
         break;
       case K.Memory: {
-        segmentable = true;
+        out.segmentable = true;
         const mem = code === "Xlat_m8" ? xlatOperand(host, ins) : memoryIntel(host, ins, bytes, offset, code);
         ops.push(mem.text);
-        if (mem.ripTarget !== undefined) comment = `        # ${host.addressText(mem.ripTarget, symbolize)}`;
+        if (mem.ripTarget !== undefined)
+          out.comment = `        # ${host.addressText(mem.ripTarget, symbolize)}`;
         break;
       }
     }
   }
+  return out;
+}
+
+/** A string instruction's operand: `QWORD PTR es:[rdi]`, the segment always written. */
+function stringOperand(
+  host: IntelHost,
+  ins: Iced.Instruction,
+  code: string,
+  segment: string,
+  reg?: string,
+): string {
+  return `${sizeKeyword(host, ins, code)}${segment}:[${reg}]`;
+}
+
+/** Where objdump's operands are not iced's: implicit operands written or left out, registers renamed. */
+function objdumpOperands(host: IntelHost, ins: Iced.Instruction, code: string, ops: string[]): void {
+  const R = host.iced.Register;
+  const count = ins.opCount;
   // Shifts and rotates by an implicit 1 (D0/D1 /n): objdump writes the count as a bare 1.
   if (code.endsWith("_1") && ops[count - 1] === "0x1") ops[count - 1] = "1";
   // Compare predicates named in the mnemonic (vpcmpeqb, cmpltsd): iced's pseudo-op drops the immediate.
   else if (
     count > 0 &&
-    ins.opKind(count - 1) === K.Immediate8 &&
+    ins.opKind(count - 1) === host.iced.OpKind.Immediate8 &&
     host.formatter.operandCount(ins) === count - 1
   )
     ops.pop();
@@ -134,17 +180,8 @@ export function formatIntel(
   // The implicit xmm0 of the SSE4.1 blends and sha256rnds2 is written last.
   else if (IMPLICIT_XMM0_CODE.test(code)) ops.push("xmm0");
   // arpl's operands are 16-bit registers whatever the operand size; movsxd's source stays 32-bit under 66.
-  else if (code === "Arpl_r32m16_r32")
-    for (const i of [0, 1]) renameRegister(host, ins, ops, i, host.iced.Register.EAX, host.iced.Register.AX);
-  else if (code === "Movsxd_r16_rm16")
-    renameRegister(host, ins, ops, 1, host.iced.Register.AX, host.iced.Register.EAX);
-  maskAndRounding(host, ins, ops);
-  let mnemonic = intelMnemonic(host, ins, code, stringOp);
-  const prefixes = host.prefixNames(ins, bytes, offset, segmentable);
-  if (host.vexEncodable(ins, code)) mnemonic = `{evex} ${mnemonic}`;
-  const head = prefixes ? `${prefixes} ${mnemonic}` : mnemonic;
-  if (ops.length === 0) return head;
-  return `${head.padEnd(6)} ${ops.join(",")}${comment}`;
+  else if (code === "Arpl_r32m16_r32") for (const i of [0, 1]) renameRegister(host, ins, ops, i, R.EAX, R.AX);
+  else if (code === "Movsxd_r16_rm16") renameRegister(host, ins, ops, 1, R.AX, R.EAX);
 }
 
 /**
