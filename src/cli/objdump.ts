@@ -49,7 +49,7 @@ const USAGE = `Usage: objdump <option(s)> <file(s)>
  The following switches are optional:
   -j, --section=NAME             Only display information for section NAME
   -C, --demangle[=STYLE]         Decode mangled/processed symbol names
-  -M, --disassembler-options=OPT Pass text OPT on to the disassembler (att)
+  -M, --disassembler-options=OPT Pass text OPT on to the disassembler (att, intel, suffix)
   -w, --wide                     Format output for more than 80 columns
   -z, --disassemble-zeroes       Do not skip blocks of zeroes when disassembling
       --start-address=ADDR       Only process data whose address is >= ADDR
