@@ -42,16 +42,17 @@ LC_ALL=C objdump -d -r -M intel test/fixtures/x86_64/demo.o | tail -n +4 > "$out
 LC_ALL=C objdump -D -M intel test/fixtures/i386/demo.o | tail -n +4 > "$out/i386-demo.o.intel-D.txt"
 LC_ALL=C objdump -d --no-show-raw-insn -M intel test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.intel-no-raw.txt"
 
-# AArch64, against aarch64-linux-gnu-objdump (test/disasm-aarch64.test.ts). mapping.o is assembled here
-# from its source; the other fixtures come from scripts/make-fixtures.sh.
+# AArch64, against aarch64-linux-gnu-objdump (test/disasm-aarch64.test.ts). mapping.o and relocs.o are
+# assembled here from their sources; the other fixtures come from scripts/make-fixtures.sh.
 if command -v aarch64-linux-gnu-objdump >/dev/null; then
   if command -v aarch64-linux-gnu-as >/dev/null; then
     aarch64-linux-gnu-as -o test/fixtures/aarch64/mapping.o test/fixtures/aarch64/mapping.s
+    aarch64-linux-gnu-as -o test/fixtures/aarch64/relocs.o test/fixtures/aarch64/relocs.s
   fi
-  for f in pie nopie libdemo.so demo.o cxx.o mapping.o; do
+  for f in pie nopie libdemo.so demo.o cxx.o mapping.o relocs.o; do
     LC_ALL=C aarch64-linux-gnu-objdump -d "test/fixtures/aarch64/$f" | tail -n +4 > "$out/aarch64-$f.d.txt"
   done
-  for f in demo.o cxx.o; do
+  for f in demo.o cxx.o relocs.o; do
     LC_ALL=C aarch64-linux-gnu-objdump -d -r "test/fixtures/aarch64/$f" | tail -n +4 > "$out/aarch64-$f.dr.txt"
   done
   LC_ALL=C aarch64-linux-gnu-objdump -d --no-show-raw-insn test/fixtures/aarch64/pie | tail -n +4 > "$out/aarch64-pie.no-raw.txt"

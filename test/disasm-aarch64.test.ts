@@ -10,17 +10,15 @@ import { listing } from "./helpers/disasm.js";
 const golden = (name: string) => readFileSync(`test/golden/disasm/aarch64-${name}`, "utf8");
 const fixture = (name: string) => `test/fixtures/aarch64/${name}`;
 
-// cxx.o: a call into another section of a .o is named after the symbol at 0 of the wrong section;
-// relocatable-file naming is src/disasm/symbols.ts's (SymbolIndex.describe), worked on separately.
-const pending: Record<string, string> = { "cxx.o": "relocatable <sym> naming across sections (symbols.ts)" };
+const pending: Record<string, string> = {};
 
-for (const f of ["pie", "nopie", "libdemo.so", "demo.o", "cxx.o", "mapping.o"]) {
+for (const f of ["pie", "nopie", "libdemo.so", "demo.o", "cxx.o", "mapping.o", "relocs.o"]) {
   test(`objdump -d aarch64/${f}`, { todo: pending[f] }, async () => {
     assert.equal(await listing(fixture(f)), golden(`${f}.d.txt`));
   });
 }
 
-for (const f of ["demo.o", "cxx.o"]) {
+for (const f of ["demo.o", "cxx.o", "relocs.o"]) {
   test(`objdump -d -r aarch64/${f}`, { todo: pending[f] }, async () => {
     assert.equal(await listing(fixture(f), { inlineRelocs: true }), golden(`${f}.dr.txt`));
   });

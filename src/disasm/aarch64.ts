@@ -5,7 +5,13 @@
 
 import { gnuText, isPcRelative } from "./aarch64-text.js";
 import { CapstoneHandle, type CapstoneModule, loadCapstone } from "./capstone.js";
-import type { Decoded, InstructionDecoder, MappingSymbol, SectionFacts } from "./decoder.js";
+import type {
+  Decoded,
+  InstructionDecoder,
+  MappingSymbol,
+  RelocationSymbol,
+  SectionFacts,
+} from "./decoder.js";
 import type { Symbolizer } from "./x86.js";
 
 /** Texts kept per instruction word (PC-relative words are not kept: their text names the address). */
@@ -18,6 +24,7 @@ export class Aarch64Disassembler implements InstructionDecoder {
   private readonly cache = new Map<number, string>();
   private mapping: MappingSymbol[] = [];
   private relocated: ReadonlySet<number> = new Set();
+  private relocations: ReadonlyMap<number, RelocationSymbol> = new Map();
   private bounds: number[] = [];
   private readonly result: Decoded = { length: 4, text: "", chunk: 4 };
 
@@ -37,6 +44,7 @@ export class Aarch64Disassembler implements InstructionDecoder {
     this.mapping = section.code ? section.mapping : [];
     this.bounds = section.mappingBounds;
     this.relocated = section.relocated;
+    this.relocations = section.relocationSymbols ?? new Map();
   }
 
   /** Whether the mapping symbol in force at `offset` says data. */
@@ -107,8 +115,13 @@ export class Aarch64Disassembler implements InstructionDecoder {
     }
     // Observed: a branch or address a relocation will patch shows its target as if the instruction
     // sat at 0 (`bl 0 <first symbol of the section>` for an unresolved call in a .o).
-    const address = pcRelative && this.relocated.has(offset) ? 0n : base + BigInt(offset);
-    const text = this.text(bytes, offset, word, address, symbolize, limit);
+    const relocated = pcRelative && this.relocated.has(offset);
+    const address = relocated ? 0n : base + BigInt(offset);
+    // Observed: and one whose relocation names an undefined symbol is named by that symbol, addend
+    // aside (`b 0 <_ZdlPvm>` for `b _ZdlPvm+8`); a defined one in another section is not.
+    const sym = relocated ? this.relocations.get(offset) : undefined;
+    const named: Symbolizer = sym !== undefined && !sym.defined ? () => ` <${sym.name}>` : symbolize;
+    const text = this.text(bytes, offset, word, address, named, limit);
     if (!pcRelative) {
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(word, text);

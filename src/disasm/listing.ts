@@ -357,7 +357,8 @@ function sectionFacts(
   // ARM without mapping symbols in the section (a stripped library): the functions' Thumb bits.
   if (machine === EM_ARM && mapping.length === 0) mapping = functionMapping(file, stops, sh.sh_addr);
   const relocated = new Set(inlineRelocations(file, sh).map((r) => Number(r.offset - sh.sh_addr)));
-  const relocationSymbols = machine === EM_ARM ? relocationTargets(file, sh) : undefined;
+  const relocationSymbols =
+    machine === EM_ARM || machine === EM_AARCH64 ? relocationTargets(file, sh) : undefined;
 
   const end = sh.sh_addr + sh.sh_size;
   const mappingBounds = (foreign ? allMappingAddresses(file, foreign) : mappingAddresses(file))
