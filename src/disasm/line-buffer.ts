@@ -4,7 +4,7 @@
 
 export interface Writer {
   write(s: string): void;
-  /** Raw bytes, when the output takes them (the CLI's file descriptors). */
+  /** Raw bytes, when the output takes them (the CLI's file descriptors), used before it returns. */
   writeBytes?(bytes: Uint8Array): void;
 }
 
@@ -80,7 +80,6 @@ export class LineBuffer {
     const bytes = this.buf.subarray(0, this.pos);
     if (out.writeBytes) {
       out.writeBytes(bytes);
-      this.buf = new Uint8Array(this.buf.length);
     } else {
       out.write(latin1String(bytes));
     }

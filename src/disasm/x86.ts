@@ -53,7 +53,6 @@ export class X86Disassembler implements IntelHost {
   private windowEnd = 0;
   readonly addrMask: bigint;
   private readonly regNames = new Map<number, string>();
-  private codeNames: Record<number, string> | undefined;
   /** Codes iced tells apart by a prefix objdump counts as unused: REX.W nop is `rex.W nop`. */
   private readonly sameCode: Map<number, number>;
   /** The offset the decoder reads next without being told. */
@@ -64,6 +63,11 @@ export class X86Disassembler implements IntelHost {
   /** Per iced Code: a near branch's displacement bytes, 0 for other codes, -1 not yet looked at. */
   private readonly displacementSizes: Int8Array;
   private lastAddressText = "";
+  /** Branch and RIP-relative targets named in this section, by address (see targetText). */
+  private readonly targetNames = new Map<number, string>();
+  private namedFor: Symbolizer | undefined;
+  private numberBase = -1n;
+  private baseNumber = 0;
   /** iced codes of NO_WAIT_CODES. */
   private readonly noWait: ReadonlySet<number>;
   /** Handed back by every decode: the listing reads it before the next call. */
@@ -219,11 +223,7 @@ export class X86Disassembler implements IntelHost {
     }
     if (cached !== undefined) {
       if (cached.kind === PLAIN) return cached.text;
-      const target =
-        cached.kind === BRANCH
-          ? base + BigInt(end + signedAt(bytes, end - cached.size, cached.size))
-          : base + BigInt(end) + cached.displacement;
-      return cached.text + this.addressText(target & cached.mask, symbolize);
+      return cached.text + this.targetText(cached, bytes, end, base, symbolize);
     }
     this.lastAddressText = "";
     const text =
@@ -234,6 +234,42 @@ export class X86Disassembler implements IntelHost {
     if (entry?.kind === BRANCH) this.branchCache.add(bytes, offset, end - displacement, entry);
     else if (entry !== undefined) this.cache.add(bytes, offset, end, entry);
     return text;
+  }
+
+  /**
+   * The address a cached branch or RIP-relative operand names, as text. Calls and jumps go to the
+   * same few thousand addresses again and again: where the address is a plain number (below 2^53,
+   * inside the mask) its text is remembered for the section (`symbolize` is the section's), and the
+   * address is never made a BigInt.
+   */
+  private targetText(
+    cached: CachedText,
+    bytes: Uint8Array,
+    end: number,
+    base: bigint,
+    symbolize: Symbolizer,
+  ): string {
+    if (base !== this.numberBase) {
+      this.numberBase = base;
+      this.baseNumber = base < 1n << 52n ? Number(base) : Number.NaN;
+    }
+    if (symbolize !== this.namedFor || this.targetNames.size === TARGET_NAMES) {
+      this.namedFor = symbolize;
+      this.targetNames.clear();
+    }
+    const step = cached.kind === BRANCH ? signedAt(bytes, end - cached.size, cached.size) : cached.step;
+    const at = this.baseNumber + end + step;
+    if (at >= 0 && at <= cached.maskNumber) {
+      let text = this.targetNames.get(at);
+      if (text === undefined) {
+        text = this.addressText(BigInt(at), symbolize);
+        this.targetNames.set(at, text);
+      }
+      return text;
+    }
+    const target =
+      cached.kind === BRANCH ? base + BigInt(end + step) : base + BigInt(end) + cached.displacement;
+    return this.addressText(target & cached.mask, symbolize);
   }
 
   /** What of the text just made can be kept: all of it, or all but the address at its end. */
@@ -249,7 +285,7 @@ export class X86Disassembler implements IntelHost {
         const tail = this.lastAddressText;
         if (size === 0 || tail === "" || !text.endsWith(tail)) return undefined;
         const head = text.slice(0, text.length - tail.length);
-        return { kind: BRANCH, text: head, size, displacement: 0n, mask };
+        return { kind: BRANCH, text: head, size, displacement: 0n, step: 0, mask, maskNumber: Number(mask) };
       }
       if (kind === K.Memory && (ins.memoryBase === R.RIP || ins.memoryBase === R.EIP)) {
         const mask = ins.memoryBase === R.EIP ? 0xffff_ffffn : this.addrMask;
@@ -258,10 +294,11 @@ export class X86Disassembler implements IntelHost {
         if (tail === "" || !text.endsWith(tail)) return undefined;
         const displacement = BigInt.asIntN(32, target - ins.nextIP);
         const head = text.slice(0, text.length - tail.length);
-        return { kind: RIP, text: head, size: 0, displacement, mask };
+        const step = Number(displacement);
+        return { kind: RIP, text: head, size: 0, displacement, step, mask, maskNumber: Number(mask) };
       }
     }
-    return { kind: PLAIN, text, size: 0, displacement: 0n, mask: 0n };
+    return { kind: PLAIN, text, size: 0, displacement: 0n, step: 0, mask: 0n, maskNumber: 0 };
   }
 
   /** The bytes of a near branch's displacement (its code says rel8, rel16 or rel32), else 0. */
@@ -289,8 +326,8 @@ export class X86Disassembler implements IntelHost {
   }
 
   codeName(code: number): string {
-    this.codeNames ??= Object.fromEntries(Object.entries(this.iced.Code).map(([k, v]) => [v, k]));
-    return this.codeNames[code] ?? "";
+    // wasm-bindgen's enums map both ways: Code[5] is "Add_rm8_r8".
+    return (this.iced.Code as unknown as Record<number, string | undefined>)[code] ?? "";
   }
 
   private formatAtt(ins: Iced.Instruction, bytes: Uint8Array, offset: number, symbolize: Symbolizer): string {
@@ -630,6 +667,9 @@ const RIP = 2;
 /** Instruction texts kept before the cache starts again, which bounds its memory. */
 const CACHE_SIZE = 1 << 17;
 
+/** How many target names targetText remembers before it starts again. */
+const TARGET_NAMES = 1 << 16;
+
 interface CachedText {
   kind: typeof PLAIN | typeof BRANCH | typeof RIP;
   /** The whole text (PLAIN), or the text up to the address that ends it. */
@@ -638,8 +678,12 @@ interface CachedText {
   size: number;
   /** A RIP-relative operand's displacement from the next instruction. */
   displacement: bigint;
+  /** The same, as a number. */
+  step: number;
   /** The width the address wraps at. */
   mask: bigint;
+  /** The same, as a number (2^64-1 rounds up: every number below 2^53 is inside it). */
+  maskNumber: number;
 }
 
 /** The little-endian signed integer of `size` bytes at `at`. */
