@@ -13,7 +13,7 @@
 // Usage: node scripts/compat-plt.mjs [--show N] [DIR|FILE...]   (default /usr/bin and the x86 fixtures)
 // (ANATOMY="node --import tsx src/cli/main.ts" to run the sources)
 import { spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { elfFilesIn } from "./lib/elf-files.mjs";
 import { ldDebugTrace, parseBinding } from "./lib/ld-debug.mjs";
 
@@ -122,12 +122,15 @@ for (const f of files) {
  * can have two different lines.
  */
 async function compareBindings(f, model) {
-  const trace = await ldDebugTrace(f);
+  // Run as the kernel runs it: ld.so started by hand takes $ORIGIN from the path it is given, the
+  // kernel's start from the program's real path (java's `$ORIGIN/../lib` through /usr/bin/java).
+  const real = realpathSync(f);
+  const trace = await ldDebugTrace(real);
   if (trace.skipped) return;
   const theirs = new Map();
   for (const line of trace.bindings) {
     const b = parseBinding(line);
-    if (!b || b.from !== f || b.fromNs !== 0) continue;
+    if (!b || b.from !== real || b.fromNs !== 0) continue;
     if (!theirs.has(b.symbol)) theirs.set(b.symbol, new Set());
     theirs.get(b.symbol).add(`${b.to} [${b.version ?? ""}]`);
   }
@@ -137,7 +140,7 @@ async function compareBindings(f, model) {
     const entry = ours.get(e.symbol) ?? { bindings: new Set(), bucket: "slots" };
     if (e.kind !== "JUMP_SLOT" && e.kind !== "GLOB_DAT") entry.bucket = "others";
     // A weak reference nothing defines has no line there and no library here.
-    if (e.library) entry.bindings.add(`${e.library} [${e.version ?? ""}]`);
+    if (e.library) entry.bindings.add(`${e.library === f ? real : e.library} [${e.version ?? ""}]`);
     ours.set(e.symbol, entry);
   }
   let fileOk = true;

@@ -190,6 +190,42 @@ test(
   },
 );
 
+test(
+  "a function whose address a program without PIE takes: its GOT slot gets the PLT stub, the JUMP_SLOT libc",
+  opts,
+  async () => {
+    // The program's undefined `free` gets a value (its canonical PLT address), which non-PLT lookups find.
+    const pic = sourceFile(
+      "addr-of.c",
+      "#include <stdlib.h>\nvoid *addr_of_free(void) { return (void *)free; }\n",
+    );
+    const main = sourceFile(
+      "takes-addr.c",
+      "#include <stdlib.h>\nvoid *addr_of_free(void);\nint main(void) { void (*p)(void *) = free; return p == addr_of_free(); }\n",
+    );
+    spawnSync("gcc", ["-O0", "-fPIC", "-c", "-o", join(dir, "addr-of.o"), pic]);
+    const prog = compile("canonical", [
+      "-O0",
+      "-fno-pie",
+      "-no-pie",
+      "-Wl,--no-relax",
+      main,
+      join(dir, "addr-of.o"),
+    ]);
+    const entries = (await model([prog])).entries.filter((e) => e.symbol === "free");
+    const slot = entries.find((e) => e.kind === "GLOB_DAT")!;
+    const jump = entries.find((e) => e.kind === "JUMP_SLOT")!;
+    assert.equal(slot.library, prog);
+    assert.equal(slot.target, jump.stub, "the slot holds the canonical PLT stub");
+    assert.match(jump.library as string, /\/libc\.so\.6$/);
+    const ours = entries.map((e) => `free -> ${e.library} [${e.version ?? ""}]`).sort();
+    assert.deepEqual(
+      ours,
+      ldSoBindings(prog).filter((l) => l.startsWith("free ")),
+    );
+  },
+);
+
 test("IRELATIVE: a local IFUNC's slot, filled by its resolver at start-up", opts, async () => {
   const src = sourceFile(
     "ifunc.c",

@@ -1,6 +1,6 @@
 import { EM_386, EM_X86_64, SHF_EXECINSTR } from "../elf/constants.js";
 import { ElfFile } from "../elf/file.js";
-import { bindGraph, isCopyRelocation } from "../link/binding.js";
+import { bindGraph, relocationClass } from "../link/binding.js";
 import { LinkSession } from "../link/index.js";
 import { pltSupported, pltTrail } from "../link/plt.js";
 import { type PltReport, type PltRow, pltModel, renderPlt } from "../render/plt.js";
@@ -148,12 +148,13 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
 }
 
 /**
- * A lookup's key: symbol, version, and whether a COPY relocation asked. ld.so's lookup for a COPY
- * skips the program (the data is copied from the library that defines it), while every other
- * relocation on the same symbol finds the program's copy.
+ * A lookup's key: symbol, version, and the relocation's type class. ld.so's lookup for a COPY skips
+ * the program (the data is copied from the library that defines it) while a GLOB_DAT on the same symbol
+ * finds the program's copy; a JUMP_SLOT skips the program's canonical PLT address of a function whose
+ * address it takes (an undefined symbol with a value), which a GLOB_DAT finds.
  */
-function bindingKey(symbol: string, version: string | undefined, copy: boolean): string {
-  return `${symbol}@${version ?? ""}${copy ? " COPY" : ""}`;
+function bindingKey(symbol: string, version: string | undefined, typeClass: number): string {
+  return `${symbol}@${version ?? ""} ${typeClass}`;
 }
 
 /** The trail of FILE with what ld.so would bind each slot to here, and the call sites. */
@@ -178,7 +179,7 @@ export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Pro
     const result = bindGraph(graph, fs, { run: true });
     for (const b of result.bindings) {
       if (b.from !== file || b.internal) continue;
-      const key = bindingKey(b.symbol, b.version, isCopyRelocation(elf.header.e_machine, b.relocType));
+      const key = bindingKey(b.symbol, b.version, relocationClass(elf.header.e_machine, b.relocType));
       if (!bound.has(key)) bound.set(key, { to: b.to, value: b.value });
     }
     for (const w of result.weakUnresolved)
@@ -211,7 +212,8 @@ export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Pro
   }
   const realOf = (p: string): string => fs.realpath(p) ?? p;
   const rows: PltRow[] = trail.entries.map((e) => {
-    const b = e.symbol ? bound.get(bindingKey(e.symbol, e.version, e.kind === "COPY")) : undefined;
+    const typeClass = relocationClass(elf.header.e_machine, e.relocationType);
+    const b = e.symbol ? bound.get(bindingKey(e.symbol, e.version, typeClass)) : undefined;
     // The program's own definitions (what a COPY made, what it exports) are at its load bias.
     const bias = b ? (b.to === file ? loadBias : (biases.get(b.to) ?? biases.get(realOf(b.to)))) : undefined;
     const row: PltRow = {

@@ -60,9 +60,15 @@ const MACHINES = new Map<number, MachineRelocs>([
   [EM_AARCH64, { noLookup: new Set([0, 1027]), plt: new Set([1026, 1028, 1029, 1030, 1031]), copy: 1024 }],
 ]);
 
-/** Whether relocation `type` is the machine's COPY relocation (its lookup skips the executable). */
-export function isCopyRelocation(machine: number, type: number): boolean {
-  return MACHINES.get(machine)?.copy === type;
+/**
+ * elf_machine_type_class of relocation `type`: 1 for a PLT-class lookup (it skips a definition that is
+ * only the program's canonical PLT address, an undefined symbol with a value), 2 for COPY (it skips the
+ * program), 0 for the rest. One symbol can bind differently in each class.
+ */
+export function relocationClass(machine: number, type: number): number {
+  const m = MACHINES.get(machine);
+  if (!m) return 0;
+  return (m.plt.has(type) ? CLASS_PLT : 0) | (type === m.copy ? CLASS_COPY : 0);
 }
 
 /** One entry of l_versions (struct r_found_version). */

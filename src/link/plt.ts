@@ -52,8 +52,9 @@ export interface GotEntry {
   version: string | undefined;
   /** The version is the default one (`@@`) rather than a hidden one. */
   kind: SlotKind;
-  /** The relocation type's name, e.g. R_X86_64_JUMP_SLOT. */
+  /** The relocation type's name, e.g. R_X86_64_JUMP_SLOT, and its number. */
   relocation: string;
+  relocationType: number;
   /** Address of the GOT slot (r_offset). */
   got: bigint;
   /** The section holding the slot (.got.plt, .got). */
@@ -304,6 +305,7 @@ export function pltTrail(file: ElfFile): PltTrail {
       version: v?.name,
       kind,
       relocation: relocTypeName(machine, r.r_type) ?? `type ${r.r_type}`,
+      relocationType: r.r_type,
       got: r.r_offset,
       gotSection: sectionOf(r.r_offset),
       onDisk,
