@@ -13,6 +13,11 @@ export interface NmTarget {
   isSpecial?: (name: Uint8Array, at: number) => boolean;
   /** elf32-arm: an STT_FUNC or STT_GNU_IFUNC value has its Thumb bit (bit 0) cleared; commons keep theirs. */
   clearsThumbBit?: boolean;
+  /**
+   * elfxx-mips: an odd STT_FUNC value is taken for a MIPS16 or microMIPS function and shown one lower
+   * (the ISA bit is not part of the address); other types keep theirs.
+   */
+  clearsIsaBit?: boolean;
   /** Processor-specific st_shndx values (SHN_LOPROC..SHN_HIPROC) the backend gives a section of its own. */
   processorSections?: ReadonlyMap<number, ProcessorSection>;
 }
@@ -79,7 +84,7 @@ const TARGETS = new Map<number, NmTarget>([
   [EM_AARCH64, { isSpecial: aarch64Mapping }],
   [EM_ARM, { isSpecial: armMapping, clearsThumbBit: true }],
   [EM_RISCV, { isSpecial: riscvSpecial }],
-  [EM_MIPS, { isSpecial: isLocalLabel, processorSections: MIPS_SECTIONS }],
+  [EM_MIPS, { isSpecial: isLocalLabel, processorSections: MIPS_SECTIONS, clearsIsaBit: true }],
 ]);
 
 const NONE: NmTarget = {};

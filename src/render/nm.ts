@@ -420,6 +420,7 @@ export function readNmTable(file: ElfFile, dynamic: boolean): NmTable | undefine
     if (target.clearsThumbBit && (type === 2 || type === STT_GNU_IFUNC) && shndx !== SHN_COMMON) {
       vLo = (vLo & ~1) >>> 0;
     }
+    if (target.clearsIsaBit && type === 2 && shndx !== SHN_COMMON) vLo = (vLo & ~1) >>> 0;
     if (stName === 0 && type === 3 && shndx < nsec) {
       extras.push(i);
       extraNames.push(secNameText(shndx) ?? "(null)");
