@@ -29,6 +29,7 @@ export const VIEWS = [
   ["objdump", "-T", "-R"],
   ["objdump", "-d", "-r"],
   ["objdump", "-D", "--no-show-raw-insn"],
+  ["objdump", "-d", "-M", "intel,suffix"],
   ["overview"],
   // The commands that follow the file to its interpreter and libraries get it as a file on disk.
   ["layout"],
