@@ -421,6 +421,8 @@ export class X86Disassembler implements IntelHost {
       this.formatter.operandCount(ins) === count - 1
     )
       ops.shift();
+    // objdump writes the implicit %xmm0 of the SSE4.1 blends and sha256rnds2 as a first operand.
+    if (IMPLICIT_XMM0.has(code)) ops.unshift("%xmm0");
     if (code.startsWith("F")) x87Operands(code, ops);
     else if (code.startsWith("Xlat_"))
       ops[0] = `%${this.reg(ins.memorySegment)}:(%${this.reg(ins.memoryBase)})`;
@@ -445,7 +447,8 @@ export class X86Disassembler implements IntelHost {
       mnemonic = this.suffixMnemonic(mnemonic, code);
       if (SWAPPED_CODES.has(code) && ins.opKind(0) === K.Register && ins.opKind(1) === K.Register)
         mnemonic += ".s";
-    } else if (indirect) mnemonic = INDIRECT_MNEMONIC[mnemonic] ?? mnemonic;
+    } else if (this.options.bits === 64 && FAR_DEFAULT_SIZE.has(code)) mnemonic = mnemonic.slice(0, -1);
+    else if (indirect) mnemonic = INDIRECT_MNEMONIC[mnemonic] ?? mnemonic;
     else if (hasMemory) mnemonic = MEMORY_MNEMONIC[mnemonic] ?? mnemonic;
     const prefixes = this.prefixNames(ins, bytes, offset, segmentable);
     if (this.vexEncodable(ins, code)) mnemonic = `{evex} ${mnemonic}`;
@@ -666,6 +669,21 @@ const BRANCH = 1;
 const RIP = 2;
 /** Instruction texts kept before the cache starts again, which bounds its memory. */
 const CACHE_SIZE = 1 << 17;
+
+/** Legacy-encoded instructions with an implicit %xmm0 operand iced does not list (measured: objdump shows it). */
+const IMPLICIT_XMM0 = new Set([
+  "Blendvps_xmm_xmmm128",
+  "Blendvpd_xmm_xmmm128",
+  "Pblendvb_xmm_xmmm128",
+  "Sha256rnds2_xmm_xmmm128",
+]);
+
+/**
+ * Far returns, iret and far jmp/call through memory at their default 32-bit operand size in 64-bit
+ * code: iced's GAS text has an `l` suffix (`lretl`, `iretl`, `ljmpl`), objdump none (`lret`, `iret`,
+ * `ljmp *..`; measured on crafted bytes: with REX.W it is `lretq`, with 66 `lretw`, as iced prints).
+ */
+const FAR_DEFAULT_SIZE = new Set(["Retfd", "Retfd_imm16", "Iretd", "Jmp_m1632", "Call_m1632"]);
 
 /** How many target names targetText remembers before it starts again. */
 const TARGET_NAMES = 1 << 16;

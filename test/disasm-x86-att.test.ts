@@ -1,0 +1,45 @@
+// AT&T spellings where iced's GAS text is not objdump 2.40's (expected texts from `objdump -D -b binary
+// -m i386:x86-64` and `-m i386` of the same bytes): the implicit %xmm0 of the SSE4.1 blends and
+// sha256rnds2, and far returns, iret and far jumps through memory without a suffix at their default
+// size in 64-bit code.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { x86Disassembler } from "../src/disasm/x86.js";
+
+/** Bytes, and what objdump prints for them in 64-bit and in 32-bit code. */
+const CASES: [number[], string, string][] = [
+  [[0xcf], "iret", "iret"],
+  [[0xcb], "lret", "lret"],
+  [[0xca, 0x10, 0x00], "lret   $0x10", "lret   $0x10"],
+  [[0xff, 0x2d, 0, 0, 0, 0], "ljmp   *0x0(%rip)        # 0x6", "ljmp   *0x0"],
+  [[0xff, 0x1d, 0, 0, 0, 0], "lcall  *0x0(%rip)        # 0x6", "lcall  *0x0"],
+  [[0x66, 0xcf], "iretw", "iretw"],
+  [[0x66, 0xcb], "lretw", "lretw"],
+  [[0x66, 0x0f, 0x38, 0x14, 0xca], "blendvps %xmm0,%xmm2,%xmm1", "blendvps %xmm0,%xmm2,%xmm1"],
+  [[0x66, 0x0f, 0x38, 0x15, 0xca], "blendvpd %xmm0,%xmm2,%xmm1", "blendvpd %xmm0,%xmm2,%xmm1"],
+  [[0x0f, 0x38, 0xcb, 0xca], "sha256rnds2 %xmm0,%xmm2,%xmm1", "sha256rnds2 %xmm0,%xmm2,%xmm1"],
+  [[0x66, 0x0f, 0x38, 0x10, 0x08], "pblendvb %xmm0,(%rax),%xmm1", "pblendvb %xmm0,(%eax),%xmm1"],
+];
+// 64-bit only: REX.W gives the q forms.
+const REX_W: [number[], string][] = [
+  [[0x48, 0xcf], "iretq"],
+  [[0x48, 0xcb], "lretq"],
+];
+
+for (const bits of [64, 32] as const) {
+  test(`AT&T spellings objdump uses and iced does not, ${bits}-bit`, async () => {
+    const d = await x86Disassembler({ bits, syntax: "att", suffix: false });
+    try {
+      const cases: [number[], string][] = CASES.map(([b, t64, t32]) => [b, bits === 64 ? t64 : t32]);
+      if (bits === 64) cases.push(...REX_W);
+      for (const [bytes, want] of cases) {
+        const data = Uint8Array.from(bytes);
+        const r = d.decode(data, 0, 0n, () => "", data.length);
+        assert.equal(r.length, data.length, want);
+        assert.equal(r.text, want, bytes.map((b) => b.toString(16)).join(" "));
+      }
+    } finally {
+      d.free();
+    }
+  });
+}
