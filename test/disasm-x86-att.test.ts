@@ -1,7 +1,7 @@
 // AT&T spellings where iced's GAS text is not objdump 2.40's (expected texts from `objdump -D -b binary
 // -m i386:x86-64` and `-m i386` of the same bytes): the implicit %xmm0 of the SSE4.1 blends and
-// sha256rnds2, and far returns, iret and far jumps through memory without a suffix at their default
-// size in 64-bit code.
+// sha256rnds2, far returns, iret and far jumps through memory without a suffix at their default size
+// in 64-bit code, and where EVEX's {sae} and rounding modes go.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { x86Disassembler } from "../src/disasm/x86.js";
@@ -20,10 +20,20 @@ const CASES: [number[], string, string][] = [
   [[0x0f, 0x38, 0xcb, 0xca], "sha256rnds2 %xmm0,%xmm2,%xmm1", "sha256rnds2 %xmm0,%xmm2,%xmm1"],
   [[0x66, 0x0f, 0x38, 0x10, 0x08], "pblendvb %xmm0,(%rax),%xmm1", "pblendvb %xmm0,(%eax),%xmm1"],
 ];
-// 64-bit only: REX.W gives the q forms.
-const REX_W: [number[], string][] = [
+// 64-bit only: REX.W gives the q forms; EVEX {sae} and rounding after any immediate, before the ModRM
+// operand (after the general register of an integer-to-scalar conversion), and a compare predicate in
+// the mnemonic drops its immediate with {sae} too.
+const X64: [number[], string][] = [
   [[0x48, 0xcf], "iretq"],
   [[0x48, 0xcb], "lretq"],
+  [[0x62, 0xf1, 0x6c, 0x1a, 0xc2, 0xcb, 0x01], "vcmpltps {sae},%zmm3,%zmm2,%k1{%k2}"],
+  [[0x62, 0xf1, 0xef, 0x18, 0x7b, 0xc8], "vcvtusi2sd %rax,{rn-sae},%xmm2,%xmm1"],
+  [[0x62, 0xf1, 0xee, 0x18, 0x2a, 0xc8], "vcvtsi2ss %rax,{rn-sae},%xmm2,%xmm1"],
+  [[0x62, 0xf3, 0x7d, 0x18, 0x08, 0xca, 0x04], "vrndscaleps $0x4,{sae},%zmm2,%zmm1"],
+  [[0x62, 0xf3, 0xed, 0x18, 0x54, 0xcb, 0x05], "vfixupimmpd $0x5,{sae},%zmm3,%zmm2,%zmm1"],
+  [[0x62, 0xf3, 0x7d, 0x18, 0x1d, 0xd1, 0x04], "vcvtps2ph $0x4,{sae},%zmm2,%ymm1"],
+  [[0x62, 0xf1, 0x6c, 0x18, 0x58, 0xcb], "vaddps {rn-sae},%zmm3,%zmm2,%zmm1"],
+  [[0x62, 0xf1, 0x7f, 0x18, 0x2d, 0xc1], "vcvtsd2si {rn-sae},%xmm1,%eax"],
 ];
 
 for (const bits of [64, 32] as const) {
@@ -31,7 +41,7 @@ for (const bits of [64, 32] as const) {
     const d = await x86Disassembler({ bits, syntax: "att", suffix: false });
     try {
       const cases: [number[], string][] = CASES.map(([b, t64, t32]) => [b, bits === 64 ? t64 : t32]);
-      if (bits === 64) cases.push(...REX_W);
+      if (bits === 64) cases.push(...X64);
       for (const [bytes, want] of cases) {
         const data = Uint8Array.from(bytes);
         const r = d.decode(data, 0, 0n, () => "", data.length);

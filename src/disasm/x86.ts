@@ -412,13 +412,15 @@ export class X86Disassembler implements IntelHost {
         }
       }
     }
+    const decorated = ins.roundingControl !== iced.RoundingControl.None || ins.suppressAllExceptions;
     // Shifts and rotates by an implicit 1 (D0/D1 /n): objdump prints no count.
     if (code.endsWith("_1") && ops[0] === "$0x1") ops.shift();
     // Compare predicates named in the mnemonic (vpcmpeqb, cmpltsd): iced's pseudo-op drops the immediate.
+    // (iced's operand count includes a {sae} or rounding operand.)
     else if (
       count > 0 &&
       ins.opKind(count - 1) === K.Immediate8 &&
-      this.formatter.operandCount(ins) === count - 1
+      this.formatter.operandCount(ins) - (decorated ? 1 : 0) === count - 1
     )
       ops.shift();
     // objdump writes the implicit %xmm0 of the SSE4.1 blends and sha256rnds2 as a first operand.
@@ -438,8 +440,15 @@ export class X86Disassembler implements IntelHost {
       ops[last] +=
         `${ins.opMask !== iced.Register.None ? `{%${this.reg(ins.opMask)}}` : ""}${ins.zeroingMasking ? "{z}" : ""}`;
     }
-    if (ins.roundingControl !== iced.RoundingControl.None) ops.unshift(`{${ROUNDING[ins.roundingControl]}}`);
-    else if (ins.suppressAllExceptions) ops.unshift("{sae}");
+    if (decorated) {
+      // Measured: objdump writes {sae} or the rounding mode after any immediates, before the ModRM
+      // operand; for the integer-to-scalar conversions after that general register.
+      let at = 0;
+      while (at < ops.length && (ops[at] as string).startsWith("$")) at++;
+      if (SAE_AFTER_SOURCE.test(code)) at++;
+      const mode = ins.roundingControl !== iced.RoundingControl.None ? ROUNDING[ins.roundingControl] : "sae";
+      ops.splice(at, 0, `{${mode}}`);
+    }
     const flow = ins.flowControl;
     const indirect = flow === iced.FlowControl.IndirectBranch || flow === iced.FlowControl.IndirectCall;
     if (indirect) ops[0] = `*${ops[0]}`;
@@ -669,6 +678,9 @@ const BRANCH = 1;
 const RIP = 2;
 /** Instruction texts kept before the cache starts again, which bounds its memory. */
 const CACHE_SIZE = 1 << 17;
+
+/** EVEX conversions from a general register whose {rn-sae} objdump writes after that register. */
+const SAE_AFTER_SOURCE = /^EVEX_Vcvtu?si2s[sdh]_/;
 
 /** Legacy-encoded instructions with an implicit %xmm0 operand iced does not list (measured: objdump shows it). */
 const IMPLICIT_XMM0 = new Set([
