@@ -1,7 +1,8 @@
 // AT&T spellings where iced's GAS text is not objdump 2.40's (expected texts from `objdump -D -b binary
 // -m i386:x86-64` and `-m i386` of the same bytes): the implicit %xmm0 of the SSE4.1 blends and
-// sha256rnds2, far returns, iret and far jumps through memory without a suffix at their default size
-// in 64-bit code, and where EVEX's {sae} and rounding modes go.
+// sha256rnds2 shown and maskmov*'s (%rdi) not, movsxd's 32-bit source under 66, far returns, iret and
+// far jumps through memory without a suffix at their default size in 64-bit code, and where EVEX's
+// {sae} and rounding modes go.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { x86Disassembler } from "../src/disasm/x86.js";
@@ -19,6 +20,9 @@ const CASES: [number[], string, string][] = [
   [[0x66, 0x0f, 0x38, 0x15, 0xca], "blendvpd %xmm0,%xmm2,%xmm1", "blendvpd %xmm0,%xmm2,%xmm1"],
   [[0x0f, 0x38, 0xcb, 0xca], "sha256rnds2 %xmm0,%xmm2,%xmm1", "sha256rnds2 %xmm0,%xmm2,%xmm1"],
   [[0x66, 0x0f, 0x38, 0x10, 0x08], "pblendvb %xmm0,(%rax),%xmm1", "pblendvb %xmm0,(%eax),%xmm1"],
+  [[0x0f, 0xf7, 0xc1], "maskmovq %mm1,%mm0", "maskmovq %mm1,%mm0"],
+  [[0x66, 0x0f, 0xf7, 0xc1], "maskmovdqu %xmm1,%xmm0", "maskmovdqu %xmm1,%xmm0"],
+  [[0xc5, 0xf9, 0xf7, 0xc1], "vmaskmovdqu %xmm1,%xmm0", "vmaskmovdqu %xmm1,%xmm0"],
 ];
 // 64-bit only: REX.W gives the q forms; EVEX {sae} and rounding after any immediate, before the ModRM
 // operand (after the general register of an integer-to-scalar conversion), and a compare predicate in
@@ -26,6 +30,9 @@ const CASES: [number[], string, string][] = [
 const X64: [number[], string][] = [
   [[0x48, 0xcf], "iretq"],
   [[0x48, 0xcb], "lretq"],
+  [[0x66, 0x63, 0xc8], "movsxd %eax,%cx"],
+  [[0x66, 0x45, 0x63, 0xc8], "movsxd %r8d,%r9w"],
+  [[0x66, 0x63, 0x08], "movsxd (%rax),%cx"],
   [[0x62, 0xf1, 0x6c, 0x1a, 0xc2, 0xcb, 0x01], "vcmpltps {sae},%zmm3,%zmm2,%k1{%k2}"],
   [[0x62, 0xf1, 0xef, 0x18, 0x7b, 0xc8], "vcvtusi2sd %rax,{rn-sae},%xmm2,%xmm1"],
   [[0x62, 0xf1, 0xee, 0x18, 0x2a, 0xc8], "vcvtsi2ss %rax,{rn-sae},%xmm2,%xmm1"],

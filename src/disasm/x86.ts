@@ -423,8 +423,13 @@ export class X86Disassembler implements IntelHost {
       this.formatter.operandCount(ins) - (decorated ? 1 : 0) === count - 1
     )
       ops.shift();
-    // objdump writes the implicit %xmm0 of the SSE4.1 blends and sha256rnds2 as a first operand.
+    // objdump writes the implicit %xmm0 of the SSE4.1 blends and sha256rnds2 as a first operand, and
+    // leaves out the implicit (%rdi) maskmov* stores to.
     if (IMPLICIT_XMM0.has(code)) ops.unshift("%xmm0");
+    else if (code.includes("askmov") && code.includes("_rDI_")) ops.pop();
+    // movsxd with a 66 prefix: objdump names its register source at 32 bits (`movsxd %eax,%cx`).
+    else if (code === "Movsxd_r16_rm16" && ins.opKind(1) === K.Register)
+      ops[0] = `%${dword(this.reg(ins.opRegister(1)))}`;
     if (code.startsWith("F")) x87Operands(code, ops);
     else if (code.startsWith("Xlat_"))
       ops[0] = `%${this.reg(ins.memorySegment)}:(%${this.reg(ins.memoryBase)})`;
@@ -678,6 +683,11 @@ const BRANCH = 1;
 const RIP = 2;
 /** Instruction texts kept before the cache starts again, which bounds its memory. */
 const CACHE_SIZE = 1 << 17;
+
+/** A 16-bit general register's 32-bit name: ax -> eax, r9w -> r9d. */
+function dword(name: string): string {
+  return /^r\d+w$/.test(name) ? `${name.slice(0, -1)}d` : `e${name}`;
+}
 
 /** EVEX conversions from a general register whose {rn-sae} objdump writes after that register. */
 const SAE_AFTER_SOURCE = /^EVEX_Vcvtu?si2s[sdh]_/;
