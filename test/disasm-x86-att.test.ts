@@ -33,6 +33,10 @@ const X64: [number[], string][] = [
   [[0x66, 0x63, 0xc8], "movsxd %eax,%cx"],
   [[0x66, 0x45, 0x63, 0xc8], "movsxd %r8d,%r9w"],
   [[0x66, 0x63, 0x08], "movsxd (%rax),%cx"],
+  [[0xc0, 0x32, 0x02], "shlb   $0x2,(%rdx)"],
+  [[0xd0, 0x33], "shlb   (%rbx)"],
+  [[0xf0, 0x87, 0xdb], "lock xchg %ebx,%ebx"],
+  [[0xf0, 0x32, 0x02], "lock xor (%rdx),%al"],
   [[0x62, 0xf1, 0x6c, 0x1a, 0xc2, 0xcb, 0x01], "vcmpltps {sae},%zmm3,%zmm2,%k1{%k2}"],
   [[0x62, 0xf1, 0xef, 0x18, 0x7b, 0xc8], "vcvtusi2sd %rax,{rn-sae},%xmm2,%xmm1"],
   [[0x62, 0xf1, 0xee, 0x18, 0x2a, 0xc8], "vcvtsi2ss %rax,{rn-sae},%xmm2,%xmm1"],
@@ -42,6 +46,32 @@ const X64: [number[], string][] = [
   [[0x62, 0xf1, 0x6c, 0x18, 0x58, 0xcb], "vaddps {rn-sae},%zmm3,%zmm2,%zmm1"],
   [[0x62, 0xf1, 0x7f, 0x18, 0x2d, 0xc1], "vcvtsd2si {rn-sae},%xmm1,%eax"],
 ];
+
+// Data decoded as code (-D): how many bytes objdump's `(bad)` takes, and the prefixes it names.
+const BAD: [number[], number, string][] = [
+  [[0x65, 0xce], 2, "gs (bad)"],
+  [[0x0f, 0x00, 0xf0], 2, "(bad)"],
+  [[0x62, 0x73, 0x74, 0x61, 0x63, 0x6b], 5, "(bad)"],
+  [[0x62, 0x73, 0x00, 0x73, 0x69], 2, "(bad)"],
+  [[0x62, 0x6c, 0x65, 0x00, 0x5f], 1, "(bad)"],
+  [[0x64, 0x62, 0x2d, 0x6c, 0x73], 2, "fs (bad)"],
+  [[0xc4, 0xf7, 0x12, 0x86], 1, "(bad)"],
+  [[0xdf, 0xfe], 2, "(bad)"],
+];
+
+test("(bad) as objdump -D prints it in 64-bit code: its length and prefixes", async () => {
+  const d = await x86Disassembler({ bits: 64, syntax: "att", suffix: false });
+  try {
+    for (const [bytes, length, text] of BAD) {
+      // More bytes follow in a section: without them iced reports the instruction cut off.
+      const data = Uint8Array.from([...bytes, ...new Array(15).fill(0x90)]);
+      const r = d.decode(data, 0, 0n, () => "", data.length);
+      assert.deepEqual([r.length, r.text], [length, text], bytes.map((b) => b.toString(16)).join(" "));
+    }
+  } finally {
+    d.free();
+  }
+});
 
 for (const bits of [64, 32] as const) {
   test(`AT&T spellings objdump uses and iced does not, ${bits}-bit`, async () => {

@@ -162,7 +162,12 @@ export class X86Disassembler implements IntelHost {
       // An instruction cut off by the end of the section prints as its first byte.
       if (decoder.lastError === iced.DecoderError.NoMoreBytes)
         return { length: 1, text: `.byte 0x${(bytes[offset] as number).toString(16)}` };
-      return { length: 1, text: "(bad)" };
+      if (bytes[offset] === 0xf0 && offset + 1 < limit) {
+        const locked = this.lockedForm(bytes, offset, base, symbolize, limit);
+        if (locked) return locked;
+        this.nextOffset = -1;
+      }
+      return this.bad(bytes, offset, limit);
     }
     if (ins.code === iced.Code.Wait && offset + 1 < limit && X87_ESCAPE.has(bytes[offset + 1] as number)) {
       const merged = this.waitingForm(ins, bytes, offset + 1, base, symbolize, limit);
@@ -434,6 +439,8 @@ export class X86Disassembler implements IntelHost {
     else if (code.startsWith("Xlat_"))
       ops[0] = `%${this.reg(ins.memorySegment)}:(%${this.reg(ins.memoryBase)})`;
     else if (code === "Nopd" || code === "Nopq") mnemonic = "nop";
+    // D0-D3 and C0/C1 /6, SAL's second encoding: objdump calls it shl.
+    else if (code.startsWith("Sal_")) mnemonic = `shl${mnemonic.slice(3)}`;
     // objdump keeps enter's operands in Intel order: `enter $0x10,$0x0`.
     else if (code.startsWith("Enter")) ops.reverse();
     else if (code === "Nopw") {
@@ -469,6 +476,59 @@ export class X86Disassembler implements IntelHost {
     const head = prefixes ? `${prefixes} ${mnemonic}` : mnemonic;
     if (ops.length === 0) return head;
     return `${head.padEnd(6)} ${ops.join(",")}${comment}`;
+  }
+
+  /**
+   * A lock prefix on an instruction that cannot be locked (iced: invalid): objdump decodes the rest
+   * and names the prefix (`lock xchg %ebx,%ebx`, `lock xor (%rdx),%al`; measured on data in ls -D).
+   */
+  private lockedForm(
+    bytes: Uint8Array,
+    offset: number,
+    base: bigint,
+    symbolize: Symbolizer,
+    limit: number,
+  ): DecodedInstruction | undefined {
+    const rest = this.decode(bytes, offset + 1, base, symbolize, limit);
+    if (rest.text.endsWith("(bad)") || rest.text.startsWith(".byte")) return undefined;
+    const space = rest.text.indexOf(" ");
+    const head = `lock ${space < 0 ? rest.text : rest.text.slice(0, space)}`;
+    const operands = space < 0 ? "" : rest.text.slice(space).trimStart();
+    return { length: rest.length + 1, text: operands ? `${head.padEnd(6)} ${operands}` : head };
+  }
+
+  /**
+   * Bytes no instruction starts with, as objdump prints them: its prefixes named, `(bad)`, and a length
+   * that takes in the prefixes and the opcode bytes but not a ModRM byte (measured on `objdump -D` of
+   * data: `gs (bad)` for 65 ce, `(bad)` over 0f 00 and over the 5 bytes of an EVEX prefix and opcode).
+   */
+  private bad(bytes: Uint8Array, offset: number, limit: number): DecodedInstruction {
+    const names: string[] = [];
+    const is64 = this.options.bits === 64;
+    let at = offset;
+    for (; at < limit; at++) {
+      const b = bytes[at] as number;
+      if (is64 && isRex(b)) continue;
+      const name = PREFIX_NAME[b];
+      if (name === undefined) break;
+      names.push(name);
+    }
+    // A REX counts only right before the opcode (one another prefix follows is decode's first case).
+    if (at !== offset && is64 && isRex(bytes[at - 1] as number)) names.push(rexName(bytes[at - 1] as number));
+    const op = bytes[at];
+    const next = bytes[at + 1];
+    let opcode = 1;
+    if (op === 0x0f) opcode = next === 0x38 || next === 0x3a ? 3 : 2;
+    else if (is64 && op === 0xc5) opcode = 3;
+    // A VEX or EVEX prefix naming no opcode map ends at its first byte.
+    else if (is64 && op === 0xc4) opcode = VEX_MAPS.has((next ?? 0) & 0x1f) ? 4 : 1;
+    else if (is64 && op === 0x62)
+      // ... (its reserved bit 3 set too); one whose next byte lacks its fixed 1 bit ends after two.
+      opcode = !EVEX_MAPS.has((next ?? 0) & 0xf) ? 1 : ((bytes[at + 2] ?? 0) & 4) === 0 ? 2 : 5;
+    // An x87 escape's ModRM is part of its opcode.
+    else if (op !== undefined && op >= 0xd8 && op <= 0xdf) opcode = 2;
+    const length = Math.max(1, Math.min(at + opcode, limit) - offset);
+    return { length, text: names.length ? `${names.join(" ")} (bad)` : "(bad)" };
   }
 
   /** An EVEX instruction VEX could have encoded, which objdump marks `{evex}` (see x86-evex.ts). */
@@ -799,6 +859,27 @@ function broadcast(text: string): string {
 export const STRING_SOURCE = ["si", "esi", "rsi"];
 export const STRING_DEST = ["di", "edi", "rdi"];
 const LEGACY_PREFIX = new Set([0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65, 0x66, 0x67]);
+/**
+ * The opcode maps a VEX (0F, 0F38, 0F3A) and an EVEX prefix (and AVX512-FP16's maps 5 and 6) name; for
+ * EVEX with its reserved bit 3, which must be 0.
+ */
+const VEX_MAPS = new Set([1, 2, 3]);
+const EVEX_MAPS = new Set([1, 2, 3, 5, 6]);
+
+/** Legacy prefixes as objdump names them when nothing uses them. */
+const PREFIX_NAME: Record<number, string> = {
+  240: "lock",
+  242: "repnz",
+  243: "repz",
+  46: "cs",
+  54: "ss",
+  62: "ds",
+  38: "es",
+  100: "fs",
+  101: "gs",
+  102: "data16",
+  103: "addr32",
+};
 const SEGMENT_NAME: Record<number, string> = { 38: "es", 46: "cs", 54: "ss", 62: "ds", 100: "fs", 101: "gs" };
 
 /** iced's GAS mnemonics for indirect jumps and calls carry a size suffix objdump leaves off. */
