@@ -513,10 +513,14 @@ export class X86Disassembler implements IntelHost {
       if (name === undefined) break;
       names.push(name);
     }
-    // A REX counts only right before the opcode (one another prefix follows is decode's first case).
-    if (at !== offset && is64 && isRex(bytes[at - 1] as number)) names.push(rexName(bytes[at - 1] as number));
     const op = bytes[at];
     const next = bytes[at + 1];
+    const xop = op === 0x8f && XOP_MAPS.has((next ?? 0) & 0x1f);
+    // A REX counts only right before an opcode (one another prefix follows is decode's first case), and
+    // is not named before a VEX, EVEX or XOP prefix.
+    const vexLike = op === 0xc4 || op === 0xc5 || op === 0x62 || xop;
+    if (at !== offset && is64 && isRex(bytes[at - 1] as number) && !vexLike)
+      names.push(rexName(bytes[at - 1] as number));
     let opcode = 1;
     if (op === 0x0f) opcode = next === 0x38 || next === 0x3a ? 3 : 2;
     else if (is64 && op === 0xc5) opcode = 3;
@@ -525,8 +529,10 @@ export class X86Disassembler implements IntelHost {
     else if (is64 && op === 0x62)
       // ... (its reserved bit 3 set too); one whose next byte lacks its fixed 1 bit ends after two.
       opcode = !EVEX_MAPS.has((next ?? 0) & 0xf) ? 1 : ((bytes[at + 2] ?? 0) & 4) === 0 ? 2 : 5;
-    // An x87 escape's ModRM is part of its opcode.
-    else if (op !== undefined && op >= 0xd8 && op <= 0xdf) opcode = 2;
+    // XOP (8f with map 8, 9 or 10): its two payload bytes and the opcode.
+    else if (is64 && xop) opcode = 4;
+    // A register-form x87 escape's ModRM is part of its opcode (a memory form is left as one byte).
+    else if (op !== undefined && op >= 0xd8 && op <= 0xdf && ((next ?? 0) & 0xc0) === 0xc0) opcode = 2;
     const length = Math.max(1, Math.min(at + opcode, limit) - offset);
     return { length, text: names.length ? `${names.join(" ")} (bad)` : "(bad)" };
   }
@@ -865,6 +871,8 @@ const LEGACY_PREFIX = new Set([0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0
  */
 const VEX_MAPS = new Set([1, 2, 3]);
 const EVEX_MAPS = new Set([1, 2, 3, 5, 6]);
+/** AMD's XOP maps (8f prefix). */
+const XOP_MAPS = new Set([8, 9, 10]);
 
 /** Legacy prefixes as objdump names them when nothing uses them. */
 const PREFIX_NAME: Record<number, string> = {
