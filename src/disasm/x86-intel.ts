@@ -25,6 +25,7 @@ export interface IntelHost {
   reg(r: number): string;
   codeName(code: number): string;
   addressText(address: bigint, symbolize: Symbolizer): string;
+  branchText(ins: Iced.Instruction, kind: number, symbolize: Symbolizer): string;
   addressBits(base: number, index: number): number;
   prefixNames(ins: Iced.Instruction, bytes: Uint8Array, offset: number, segmentable: boolean): string;
   vexEncodable(ins: Iced.Instruction, code: string): boolean;
@@ -84,16 +85,9 @@ function operands(
         break;
       case K.NearBranch16:
       case K.NearBranch32:
-      case K.NearBranch64: {
-        const target =
-          kind === K.NearBranch64
-            ? ins.nearBranch64
-            : kind === K.NearBranch32
-              ? BigInt(ins.nearBranch32)
-              : BigInt(ins.nearBranch16);
-        ops.push(host.addressText(target & host.addrMask, symbolize));
+      case K.NearBranch64:
+        ops.push(host.branchText(ins, kind, symbolize));
         break;
-      }
       case K.FarBranch16:
       case K.FarBranch32: {
         // objdump: `jmp    0x10:0x0`, selector first.

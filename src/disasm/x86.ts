@@ -317,6 +317,18 @@ export class X86Disassembler implements IntelHost {
     return size;
   }
 
+  /** A near branch's target (operand kind `kind`), named as objdump names it. */
+  branchText(ins: Iced.Instruction, kind: number, symbolize: Symbolizer): string {
+    const K = this.iced.OpKind;
+    const target =
+      kind === K.NearBranch64
+        ? ins.nearBranch64
+        : kind === K.NearBranch32
+          ? BigInt(ins.nearBranch32)
+          : BigInt(ins.nearBranch16);
+    return this.addressText(target & this.addrMask, symbolize);
+  }
+
   /** An address as objdump names it; the last one made is kept, for the cache to cut off. */
   addressText(address: bigint, symbolize: Symbolizer): string {
     const name = symbolize(address);
@@ -356,16 +368,9 @@ export class X86Disassembler implements IntelHost {
           break;
         case K.NearBranch16:
         case K.NearBranch32:
-        case K.NearBranch64: {
-          const target =
-            kind === K.NearBranch64
-              ? ins.nearBranch64
-              : kind === K.NearBranch32
-                ? BigInt(ins.nearBranch32)
-                : BigInt(ins.nearBranch16);
-          ops.push(this.addressText(target & this.addrMask, symbolize));
+        case K.NearBranch64:
+          ops.push(this.branchText(ins, kind, symbolize));
           break;
-        }
         case K.FarBranch16:
         case K.FarBranch32:
           // objdump: `ljmp $selector,$offset`.
