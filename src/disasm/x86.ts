@@ -476,7 +476,13 @@ export class X86Disassembler implements IntelHost {
     } else if (this.options.bits === 64 && FAR_DEFAULT_SIZE.has(code)) mnemonic = mnemonic.slice(0, -1);
     else if (indirect) mnemonic = INDIRECT_MNEMONIC[mnemonic] ?? mnemonic;
     else if (hasMemory) mnemonic = MEMORY_MNEMONIC[mnemonic] ?? mnemonic;
-    const prefixes = this.prefixNames(ins, bytes, offset, segmentable);
+    let prefixes = this.prefixNames(ins, bytes, offset, segmentable);
+    // A cs or ds prefix on a conditional branch is a hint, which AT&T writes in the mnemonic:
+    // `jae,pn` (not taken), `je,pt` (taken); measured on crafted bytes.
+    if (flow === iced.FlowControl.ConditionalBranch && /(^| )(cs|ds)$/.test(prefixes)) {
+      mnemonic += prefixes.endsWith("cs") ? ",pn" : ",pt";
+      prefixes = prefixes.slice(0, -2).trimEnd();
+    }
     if (this.vexEncodable(ins, code)) mnemonic = `{evex} ${mnemonic}`;
     const head = prefixes ? `${prefixes} ${mnemonic}` : mnemonic;
     if (ops.length === 0) return head;
