@@ -6,7 +6,7 @@
 // scripts/compat-disasm.mjs --intel (ls, libc, gdb, a sample of /usr/bin, the fixtures).
 import type * as Iced from "iced-x86";
 import {
-  IMMEDIATE_MASK,
+  immediateHex,
   ROUNDING,
   STRING_DEST,
   STRING_SOURCE,
@@ -95,17 +95,6 @@ function operands(
         ops.push(`0x${hex(BigInt(ins.farBranchSelector))}:0x${hex(BigInt(to))}`);
         break;
       }
-      case K.Immediate8:
-      case K.Immediate8_2nd:
-      case K.Immediate16:
-      case K.Immediate32:
-      case K.Immediate64:
-      case K.Immediate8to16:
-      case K.Immediate8to32:
-      case K.Immediate8to64:
-      case K.Immediate32to64:
-        ops.push(`0x${hex(ins.immediate(i) & (IMMEDIATE_MASK[kind] as bigint))}`);
-        break;
       case K.MemorySegSI:
       case K.MemorySegESI:
       case K.MemorySegRSI:
@@ -139,6 +128,10 @@ function operands(
         if (mem.ripTarget !== undefined)
           out.comment = `        # ${host.addressText(mem.ripTarget, symbolize)}`;
         break;
+      }
+      default: {
+        const imm = immediateHex(ins, i, kind);
+        if (imm !== undefined) ops.push(imm);
       }
     }
   }

@@ -200,10 +200,7 @@ export class X86Disassembler implements IntelHost {
     const length = ins.length;
     this.nextOffset = offset + length;
     const text = this.text(ins, bytes, offset, length, base, symbolize);
-    const space = text.indexOf(" ");
-    const mnemonic = `f${(space < 0 ? text : text.slice(0, space)).slice(2)}`;
-    const rest = space < 0 ? "" : text.slice(space).trimStart();
-    return { length: length + 1, text: rest ? `${mnemonic.padEnd(6)} ${rest}` : mnemonic };
+    return { length: length + 1, text: renamed(text, (m) => `f${m.slice(2)}`) };
   }
 
   /**
@@ -377,17 +374,6 @@ export class X86Disassembler implements IntelHost {
           ops.push(`$0x${hex(BigInt(ins.farBranchSelector))}`);
           ops.push(`$0x${hex(BigInt(kind === K.FarBranch16 ? ins.farBranch16 : ins.farBranch32))}`);
           break;
-        case K.Immediate8:
-        case K.Immediate8_2nd:
-        case K.Immediate16:
-        case K.Immediate32:
-        case K.Immediate64:
-        case K.Immediate8to16:
-        case K.Immediate8to32:
-        case K.Immediate8to64:
-        case K.Immediate32to64:
-          ops.push(`$0x${hex(ins.immediate(i) & (IMMEDIATE_MASK[kind] as bigint))}`);
-          break;
         case K.MemorySegSI:
         case K.MemorySegESI:
         case K.MemorySegRSI:
@@ -419,6 +405,10 @@ export class X86Disassembler implements IntelHost {
           if (mem.ripTarget !== undefined)
             comment = `        # ${this.addressText(mem.ripTarget, symbolize)}`;
           break;
+        }
+        default: {
+          const imm = immediateHex(ins, i, kind);
+          if (imm !== undefined) ops.push(`$${imm}`);
         }
       }
     }
@@ -502,10 +492,7 @@ export class X86Disassembler implements IntelHost {
   ): DecodedInstruction | undefined {
     const rest = this.decode(bytes, offset + 1, base, symbolize, limit);
     if (rest.text.endsWith("(bad)") || rest.text.startsWith(".byte")) return undefined;
-    const space = rest.text.indexOf(" ");
-    const head = `lock ${space < 0 ? rest.text : rest.text.slice(0, space)}`;
-    const operands = space < 0 ? "" : rest.text.slice(space).trimStart();
-    return { length: rest.length + 1, text: operands ? `${head.padEnd(6)} ${operands}` : head };
+    return { length: rest.length + 1, text: renamed(rest.text, (m) => `lock ${m}`) };
   }
 
   /**
@@ -761,6 +748,14 @@ const RIP = 2;
 /** Instruction texts kept before the cache starts again, which bounds its memory. */
 const CACHE_SIZE = 1 << 17;
 
+/** An instruction's text with its mnemonic changed, the operands padded to column 7 again. */
+function renamed(text: string, rename: (mnemonic: string) => string): string {
+  const space = text.indexOf(" ");
+  const mnemonic = rename(space < 0 ? text : text.slice(0, space));
+  const operands = space < 0 ? "" : text.slice(space).trimStart();
+  return operands ? `${mnemonic.padEnd(6)} ${operands}` : mnemonic;
+}
+
 /** A 16-bit general register's 32-bit name: ax -> eax, r9w -> r9d. */
 function dword(name: string): string {
   return /^r\d+w$/.test(name) ? `${name.slice(0, -1)}d` : `e${name}`;
@@ -824,8 +819,14 @@ export async function x86Disassembler(options: X86Options): Promise<X86Disassemb
   return new X86Disassembler(await loadIced(), options);
 }
 
-/** The width objdump shows an immediate in: its operand size, the sign extension done. */
-export const IMMEDIATE_MASK: Record<number, bigint> = {
+/** Operand `i` as objdump writes an immediate (`0x10`, without AT&T's `$`), if it is one. */
+export function immediateHex(ins: Iced.Instruction, i: number, kind: number): string | undefined {
+  const mask = IMMEDIATE_MASK[kind];
+  return mask === undefined ? undefined : `0x${hex(ins.immediate(i) & mask)}`;
+}
+
+/** The width objdump shows an immediate in (by iced OpKind): its operand size, the sign extension done. */
+const IMMEDIATE_MASK: Record<number, bigint> = {
   6: 0xffn, // Immediate8
   7: 0xffn, // Immediate8_2nd
   8: 0xffffn, // Immediate16
