@@ -70,6 +70,8 @@ const commandsExternal = {
 await Promise.all([
   build({ ...common, entryPoints: { "cli/main": "src/cli/main.ts" }, plugins: [commandsExternal] }),
   build({ ...common, entryPoints: Object.fromEntries(commands.map((c) => [`cli/${c}`, `src/cli/${c}.ts`])) }),
+  // The worker threads objdump -d starts to list a long section on every core (listing-threads.ts).
+  build({ ...common, entryPoints: { "cli/objdump-helper": "src/cli/objdump-helper.ts" } }),
   build({
     ...common,
     format: "esm",

@@ -26,6 +26,10 @@ export class FileSource implements ByteSource {
     this.size = size;
     openSources.add(this);
   }
+  /** The open descriptor (worker threads read it too: positional reads share no offset). */
+  get descriptor(): number {
+    return this.fd;
+  }
   read(offset: number, length: number): Uint8Array {
     const end = Math.min(this.size, offset + length);
     const want = Math.max(0, end - offset);
@@ -44,6 +48,15 @@ export class FileSource implements ByteSource {
     openSources.delete(this);
     closeSync(this.fd);
   }
+}
+
+/**
+ * The descriptor a source reads, when it is an open file. Not `instanceof FileSource`: each command's
+ * bundle has its own copy of this module, and main.js's opens the files.
+ */
+export function sourceDescriptor(source: ByteSource): number | undefined {
+  const fd = (source as { descriptor?: unknown }).descriptor;
+  return typeof fd === "number" ? fd : undefined;
 }
 
 /**

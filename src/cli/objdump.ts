@@ -1,6 +1,9 @@
 // `anatomy objdump`: GNU objdump 2.40's header, symbol, relocation and contents views, byte for byte.
 // Per file objdump prints, in this order: the file-format line, then -a, -f, -p, -h, -t, -T, -r, -R, -s
 // and -d (found by running objdump with every combination); options are parsed as its getopt_long does.
+
+import type { DisassembleOptions } from "../disasm/listing.js";
+import type { ListingThreads } from "../disasm/pieces.js";
 import {
   type ByteSource,
   describeElfError,
@@ -21,7 +24,7 @@ import { expandArgs } from "./argfile.js";
 import { nodeDecompressors } from "./decompressors.js";
 import { loadDemangler } from "./demangle.js";
 import { FatalError, getoptLong, type LongOption, reportParseFailure, UnsupportedError } from "./getopt.js";
-import { type CommandIO, isInputError } from "./io.js";
+import { type CommandIO, isInputError, sourceDescriptor } from "./io.js";
 
 declare const ANATOMY_VERSION: string | undefined;
 
@@ -551,7 +554,7 @@ class ObjdumpRun {
           this.decompressors,
           out,
         );
-      if (o.disassemble) await this.disassemble(file, name);
+      if (o.disassemble) await this.disassemble(file, name, source);
     } catch (e) {
       if (isElfError(e)) return this.error(`${name}: ${describeElfError(e)}`);
       throw e;
@@ -559,31 +562,41 @@ class ObjdumpRun {
   }
 
   /** -d/-D/--disassemble: the listing of src/disasm, loaded only when asked for. */
-  private async disassemble(file: ElfFile, name: string): Promise<void> {
+  private async disassemble(file: ElfFile, name: string, source: ByteSource): Promise<void> {
     const o = this.o;
     const { disassemble } = await import("../disasm/listing.js");
-    const status = await disassemble(
-      file,
-      name,
-      {
-        all: o.disassembleAll,
-        sections: o.sections,
-        ...(o.disassembleSymbol !== undefined ? { symbol: o.disassembleSymbol } : {}),
-        ...(o.start !== undefined ? { start: o.start } : {}),
-        ...(o.stop !== undefined ? { stop: o.stop } : {}),
-        showRaw: o.showRaw,
-        showAddresses: o.showAddresses,
-        wide: o.wide,
-        zeros: o.zeros,
-        syntax: o.syntax,
-        suffix: o.suffix,
-        inlineRelocs: o.reloc,
-        inlineDynRelocs: o.dynamicReloc,
-        ...(this.demangle ? { demangle: this.demangle } : {}),
-      },
-      this.io.stdout,
-      this.io.stderr,
-    );
+    const options: DisassembleOptions = {
+      all: o.disassembleAll,
+      sections: o.sections,
+      ...(o.disassembleSymbol !== undefined ? { symbol: o.disassembleSymbol } : {}),
+      ...(o.start !== undefined ? { start: o.start } : {}),
+      ...(o.stop !== undefined ? { stop: o.stop } : {}),
+      showRaw: o.showRaw,
+      showAddresses: o.showAddresses,
+      wide: o.wide,
+      zeros: o.zeros,
+      syntax: o.syntax,
+      suffix: o.suffix,
+      inlineRelocs: o.reloc,
+      inlineDynRelocs: o.dynamicReloc,
+      ...(this.demangle ? { demangle: this.demangle } : {}),
+    };
+    // A file read from disk can be read by worker threads too, which list pieces of long sections.
+    let threads: ListingThreads | undefined;
+    const fd = sourceDescriptor(source);
+    if (fd !== undefined) {
+      const { listingThreadCount, listingThreads } = await import("./listing-threads.js");
+      const { demangle: _, ...rest } = options;
+      threads = listingThreads(
+        {
+          fd,
+          size: source.size,
+          options: { ...rest, demangle: this.demangle !== undefined },
+        },
+        listingThreadCount(this.io.env),
+      );
+    }
+    const status = await disassemble(file, name, options, this.io.stdout, this.io.stderr, threads);
     if (status !== 0) this.status = 1;
   }
 }

@@ -29,19 +29,21 @@ import {
 import { aarch64PltSymbols, isMappingSymbol, mappingAddresses, mappingSymbols } from "./aarch64-symbols.js";
 import { clearThumbBits, functionMapping } from "./arm-symbols.js";
 import type {
+  Decoded,
   InstructionDecoder,
   ListingLayout,
   MappingSymbol,
   RelocationSymbol,
   SectionFacts,
 } from "./decoder.js";
-import { LineBuffer, type Writer } from "./line-buffer.js";
+import { LineBuffer, latin1String, type Writer } from "./line-buffer.js";
 import {
   allMappingAddresses,
   isArmMappingSymbol,
   isRiscvMappingSymbol,
   sectionMappingSymbols,
 } from "./mapping-symbols.js";
+import { cutPieces, type ListingThreads, listInPieces, type Piece, type PieceListing } from "./pieces.js";
 import { lazyPltSymbols } from "./plt-symbols.js";
 import {
   type DisasmSymbol,
@@ -99,6 +101,7 @@ export async function disassemble(
   opts: DisassembleOptions,
   out: Writer,
   err: Writer,
+  threads?: ListingThreads,
 ): Promise<number> {
   const machine = file.header.e_machine;
   if (!DISASSEMBLED.has(machine)) {
@@ -108,16 +111,19 @@ export async function disassemble(
   }
   const decoder = await listingDecoder(file, opts);
   try {
+    if (threads && sharedListing(file) && selectSections(file, opts).some((sh) => long(sh, threads)))
+      threads.helpers();
     const index = listingIndex(file, opts);
     let status = 0;
     const wanted = selectSections(file, opts);
     for (const sh of wanted) {
       if (!sectionInRange(sh, opts)) continue;
-      status |= await listSection(file, sh, index, decoder, opts, out, err);
+      status |= await listSection(file, sh, index, decoder, opts, out, err, threads);
     }
     return status;
   } finally {
     decoder.free();
+    threads?.stop();
   }
 }
 
@@ -405,6 +411,7 @@ async function listSection(
   opts: DisassembleOptions,
   out: Writer,
   err: Writer,
+  threads: ListingThreads | undefined,
 ): Promise<number> {
   let ctx: SectionListing;
   try {
@@ -443,9 +450,52 @@ async function listSection(
     const sym = before ?? (unnamed ? undefined : after);
     label(ctx, w, at, sym ? withOffset(sym.name, at - sym.address) : name);
   }
-  renderRange(ctx, decoder, from, to, next, w, out);
+  const pieces =
+    threads && sharedListing(file) && to - from >= 2 * threads.pieceBytes
+      ? cutPieces(stopOffsets, from, to, next, threads.pieceBytes)
+      : [];
+  const helpers = pieces.length > 1 ? (threads as ListingThreads).helpers() : [];
+  if (helpers.length === 0) {
+    renderRange(ctx, decoder, from, to, next, w, out);
+    w.flushTo(out);
+    return 0;
+  }
   w.flushTo(out);
+  await listInPieces(
+    pieces,
+    sh.index,
+    helpers,
+    (piece) => listPiece(ctx, decoder, piece),
+    (chunks) => {
+      for (const c of chunks) out.writeBytes ? out.writeBytes(c) : out.write(latin1String(c));
+    },
+    () => (threads as ListingThreads).pause(),
+    (threads as ListingThreads).patient,
+  );
   return 0;
+}
+
+/** x86 decoders keep nothing from one instruction to the next, so other threads can list pieces. */
+function sharedListing(file: ElfFile): boolean {
+  return file.header.e_machine === EM_X86_64 || file.header.e_machine === EM_386;
+}
+
+/** A section long enough to list in pieces. */
+function long(sh: SectionHeader, threads: ListingThreads): boolean {
+  return sh.sh_type !== SHT_NOBITS && sh.sh_size >= BigInt(2 * threads.pieceBytes);
+}
+
+/** A piece of the section's listing, as bytes (what a helper thread sends back). */
+export function listPiece(ctx: SectionListing, decoder: InstructionDecoder, piece: Piece): PieceListing {
+  const chunks: Uint8Array[] = [];
+  const sink: Writer = {
+    write: (s) => chunks.push(Uint8Array.from(s, (c) => c.charCodeAt(0))),
+    writeBytes: (bytes) => chunks.push(bytes.slice()),
+  };
+  const w = new LineBuffer();
+  const end = renderRange(ctx, decoder, piece.from, piece.to, piece.next, w, sink, piece.limit);
+  w.flushTo(sink);
+  return { chunks, end };
 }
 
 function label(ctx: SectionListing, w: LineBuffer, at: bigint, text: string): void {
@@ -455,9 +505,11 @@ function label(ctx: SectionListing, w: LineBuffer, at: bigint, text: string): vo
 }
 
 /**
- * Lists `[from, to)` of the section, whose first label still to print is `stops[next]`. A range that
- * starts at a label lists exactly what the whole section's listing shows from there: decoding starts
- * again at every label, and a zero run stops at one.
+ * Lists `[from, to)` of the section, whose first label still to print is `stops[next]`; returns the
+ * offset where it stopped (past `to` when the last instruction runs over it, before it when objdump
+ * would stop at bytes it cannot read). Instructions are cut at `limit`. A range that starts at a label
+ * lists exactly what the whole section's listing shows from there: decoding starts again at every
+ * label, and a zero run stops at one.
  */
 export function renderRange(
   ctx: SectionListing,
@@ -467,7 +519,8 @@ export function renderRange(
   next: number,
   w: LineBuffer,
   out: Writer,
-): void {
+  limit = to,
+): number {
   const { data, start, stops, stopOffsets, opts, relocs, symbolize, width } = ctx;
   decoder.beginSection?.(ctx.facts);
   const dataUnit = ctx.facts.code && !opts.all ? objectDumpUnit(ctx.file.header.e_machine) : 0;
@@ -517,16 +570,16 @@ export function renderRange(
       });
       continue;
     }
-    const insn = decoder.decode(data, pos, start, symbolize, to);
-    const length = Math.min(insn.length, to - pos);
+    const insn = decoder.decode(data, pos, start, symbolize, limit);
+    const length = Math.min(insn.length, limit - pos);
     addressColumn(pos);
     if (length === 0) {
       // What objdump could not read ends the section's listing.
       w.text(`${insn.text}\n\n`);
-      break;
+      return pos;
     }
     if (!opts.showRaw) {
-      w.text(insn.text);
+      writeText(w, insn);
       w.byte(NEWLINE);
     } else if (insn.chunk !== undefined) {
       rawChunks(w, data, pos, length, insn.chunk, decoder.layout);
@@ -539,7 +592,7 @@ export function renderRange(
       for (let i = 0; i < first; i++) w.rawByte(data[pos + i] as number);
       w.spaces((lineBytes - first) * 3);
       w.byte(TAB);
-      w.text(insn.text);
+      writeText(w, insn);
       w.byte(NEWLINE);
       for (let line = perLine; line < length; line += perLine) {
         addressColumn(pos + line);
@@ -552,6 +605,17 @@ export function renderRange(
     });
     if (w.full) w.flushTo(out);
   }
+  return pos;
+}
+
+/** An instruction's text, from its bytes when the decoder has them. */
+function writeText(w: LineBuffer, insn: Decoded): void {
+  if (insn.encoded === undefined) {
+    w.text(insn.text);
+    return;
+  }
+  w.pooled(insn.encoded);
+  if (insn.encodedTail !== undefined) w.pooled(insn.encodedTail);
 }
 
 /** The relocations that patch the `length` bytes at `pos`, under them; returns the position after. */
