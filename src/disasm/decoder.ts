@@ -1,5 +1,6 @@
 // What the listing (listing.ts) asks of an architecture's decoder: one instruction's length and text at
 // a time, and the facts of how objdump lays that architecture's lines out.
+import type { PooledText } from "./line-buffer.js";
 import type { Symbolizer } from "./x86.js";
 
 export interface Decoded {
@@ -7,6 +8,12 @@ export interface Decoded {
   length: number;
   /** Mnemonic, operands and any comment; no trailing newline. */
   text: string;
+  /**
+   * The text as bytes, when the decoder has it so (x86's cache), with `encodedTail` after it (a
+   * branch target's name): the listing writes these and does not read `text`.
+   */
+  encoded?: PooledText | undefined;
+  encodedTail?: PooledText | undefined;
   /** The raw column's unit in bytes (1: bytes, 4: an AArch64 instruction word); 1 when absent. */
   chunk?: number;
 }

@@ -35,6 +35,17 @@ export class LineBuffer {
     this.pos = p;
   }
 
+  /** Text kept in a pool (TextPool). */
+  pooled(t: PooledText): void {
+    const n = t.length;
+    this.reserve(n);
+    const buf = this.buf;
+    const pool = t.pool;
+    let p = this.pos;
+    for (let i = t.start, end = t.start + n; i < end; i++) buf[p++] = pool[i] as number;
+    this.pos = p;
+  }
+
   byte(c: number): void {
     this.reserve(1);
     this.buf[this.pos++] = c;
@@ -85,6 +96,46 @@ export class LineBuffer {
     }
     this.pos = 0;
   }
+}
+
+/** Text kept as bytes: `length` bytes of `pool` from `start`. */
+export interface PooledText {
+  readonly pool: Uint8Array;
+  readonly start: number;
+  readonly length: number;
+}
+
+/**
+ * Texts kept as bytes in one block: a cache of millions of short texts as one typed array each would
+ * cost V8 far more than the bytes (a typed array is a heap object and a buffer). When the block is
+ * full, `full` is called (its owner forgets every text it kept) and a new block starts, so the pool
+ * never holds more than a block and the text being written.
+ */
+export class TextPool {
+  private block = new Uint8Array(POOL_BLOCK);
+  private used = 0;
+
+  constructor(private readonly full: () => void) {}
+
+  add(s: string): PooledText {
+    if (this.used + s.length > this.block.length) {
+      this.full();
+      this.block = new Uint8Array(Math.max(POOL_BLOCK, s.length));
+      this.used = 0;
+    }
+    const block = this.block;
+    const start = this.used;
+    for (let i = 0; i < s.length; i++) block[start + i] = s.charCodeAt(i);
+    this.used += s.length;
+    return { pool: block, start, length: s.length };
+  }
+}
+
+const POOL_BLOCK = 1 << 22;
+
+/** A pooled text as a string. */
+export function pooledString(t: PooledText): string {
+  return latin1String(t.pool.subarray(t.start, t.start + t.length));
 }
 
 export function latin1String(bytes: Uint8Array): string {
