@@ -100,6 +100,9 @@ function compareSymbols(a: DisasmSymbol, b: DisasmSymbol): number {
   return a.index - b.index;
 }
 
+/** The largest address a number holds exactly. */
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
 const IN_EMPTY_SECTION = 1;
 const PAST_END = 2;
 
@@ -127,6 +130,11 @@ export class SymbolIndex {
   private readonly sectionNames: Map<number, string>;
   /** Each section's symbols in sorted order, made on first use (sectionLocal files). */
   private readonly bySection = new Map<number, DisasmSymbol[]>();
+  /**
+   * Each list's addresses as numbers, when they are all below 2^53 (every file but a kernel's): the
+   * binary search behind every `<sym+off>` then compares numbers, not bigints.
+   */
+  private readonly addresses = new Map<DisasmSymbol[], Float64Array | null>();
 
   constructor(symbols: DisasmSymbol[], options: SymbolIndexOptions = {}) {
     this.sorted = symbols.sort(compareSymbols);
@@ -138,8 +146,23 @@ export class SymbolIndex {
 
   /** Index of the first symbol with address > `address`. */
   private upperBound(address: bigint, list: DisasmSymbol[]): number {
+    let numbers = this.addresses.get(list);
+    if (numbers === undefined) {
+      const safe = list.every((s) => s.address <= MAX_EXACT);
+      numbers = safe ? Float64Array.from(list, (s) => Number(s.address)) : null;
+      this.addresses.set(list, numbers);
+    }
     let lo = 0;
     let hi = list.length;
+    if (numbers !== null && address <= MAX_EXACT) {
+      const at = Number(address);
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((numbers[mid] as number) <= at) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if ((list[mid] as DisasmSymbol).address <= address) lo = mid + 1;
