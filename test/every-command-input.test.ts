@@ -36,6 +36,7 @@ const COMMANDS: string[][] = [
   ["bundle", "--dry-run"],
   ["addr", "{}", "0x1000"],
   ["plt"],
+  ["build"],
 ];
 const DROP_IN = new Set(["readelf", "nm", "size", "ldd"]);
 

@@ -30,6 +30,7 @@ const commands: Record<string, () => Promise<{ run: CommandRun }>> = {
   bind: () => import("./bind.js"),
   objdump: () => import("./objdump.js"),
   plt: () => import("./plt.js"),
+  build: () => import("./build.js"),
 };
 
 const USAGE = `Usage: anatomy FILE                     overview of an ELF file (--json for the model)
@@ -47,6 +48,7 @@ const USAGE = `Usage: anatomy FILE                     overview of an ELF file (
        anatomy bundle FILE --out DIR      everything the program needs, in an empty root
        anatomy bind FILE                  what each undefined symbol binds to, and what fails
        anatomy plt FILE|PID               each call through its PLT stub and GOT slot to what it binds to
+       anatomy build FILE.c... [-- FLAGS] the compiler's four phases, each relocation followed into the program
        anatomy --version | --help
 `;
 

@@ -157,8 +157,16 @@ function bindingKey(symbol: string, version: string | undefined, typeClass: numb
   return `${symbol}@${version ?? ""} ${typeClass}`;
 }
 
-/** The trail of FILE with what ld.so would bind each slot to here, and the call sites. */
-export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Promise<PltReport | number> {
+/**
+ * The trail of FILE with what ld.so would bind each slot to here, the run-time addresses of what they
+ * bind to (`parts.addresses`), and the call sites and each stub's instructions (`parts.code`).
+ */
+export async function fileReport(
+  file: string,
+  elf: ElfFile,
+  io: CommandIO,
+  parts: { code: boolean; addresses: boolean } = { code: true, addresses: true },
+): Promise<PltReport | number> {
   if (!pltSupported(elf.header.e_machine)) {
     io.stderr.write(
       problemLine(file, `machine ${elf.header.e_machine}: only x86-64, i386 and AArch64 PLTs are read`),
@@ -188,7 +196,7 @@ export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Pro
   // Load biases at the entry point with ASLR off, as `anatomy layout` predicts them.
   const biases = new Map<string, bigint>();
   let loadBias: bigint | undefined;
-  const start = execStart(file, { ...io, stderr: { write: () => {} } }, DEFAULT_EXEC);
+  const start = parts.addresses ? execStart(file, { ...io, stderr: { write: () => {} } }, DEFAULT_EXEC) : 1;
   if (typeof start !== "number") {
     loadBias = start.layout.loadBias;
     if (start.interp) {
@@ -227,7 +235,10 @@ export async function fileReport(file: string, elf: ElfFile, io: CommandIO): Pro
     };
     return row;
   });
-  await callSites(elf, rows);
-  await stubInstructions(elf, rows);
+  // The call sites and the stubs' instructions need the disassembler; `anatomy build` asks without.
+  if (parts.code) {
+    await callSites(elf, rows);
+    await stubInstructions(elf, rows);
+  }
   return { file, trail, rows, loadBias };
 }

@@ -1,0 +1,318 @@
+// `anatomy build FILE.c... [-o OUT] [--keep DIR] [--cc CC] [--json] [--full] [-- FLAGS]`: runs the
+// compiler driver once (this command exists to run it) and explains what each phase made, then
+// follows every relocation of the user's objects into the program.
+
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseAssembly } from "../build/assembly.js";
+import { type DriverCommand, linkDetails } from "../build/driver.js";
+import { followRelocations } from "../build/follow.js";
+import { parseLinkMap } from "../build/link-map.js";
+import { parsePreprocessed } from "../build/preprocessed.js";
+import {
+  type BuildReport,
+  buildModel,
+  type LinkReport,
+  type ObjectSymbol,
+  type OutputSection,
+  renderBuild,
+  type SourceReport,
+} from "../build/report.js";
+import { type BuildRequest, runBuild } from "../build/run.js";
+import { BufferSource } from "../elf/byte-source.js";
+import { SHF_ALLOC, SHT_NOBITS } from "../elf/constants.js";
+import { ElfFile } from "../elf/file.js";
+import { pltTrail } from "../link/plt.js";
+import { defaultNmOptions, filterSymbols, readNmTable, sortSymbols } from "../render/nm.js";
+import type { CommandIO } from "./io.js";
+
+const USAGE = `Usage: anatomy build [OPTIONS] FILE.c... [-- COMPILER FLAGS]
+  Runs the compiler driver once over the sources, keeping every phase's file, and explains each phase:
+  preprocess (.i: headers pulled in, where your code sits), compile (.s: functions, data, strings,
+  calls), assemble (.o: sections, symbols as nm lists them, relocations) and link (the linker command
+  the driver ran, which input gave each section, and every relocation of your objects followed into
+  the program: its address, the bytes written, what they reach, the PLT stub and GOT slot of a call
+  into a shared library and the library it binds to).
+  -o OUT      the program to write (default: a.out in the build directory)
+  --keep DIR  keep the phases' files in DIR (default: a temporary directory, named in the report)
+  --cc CC     the driver to run (default: gcc; clang, aarch64-linux-gnu-gcc, ...)
+  --full      every header, section and archive member, not the first ones
+  --json      the model as JSON
+`;
+
+interface Options extends BuildRequest {
+  json: boolean;
+  full: boolean;
+}
+
+function parseArgs(args: string[], io: CommandIO): Options | number {
+  const o: Options = {
+    sources: [],
+    output: undefined,
+    keep: undefined,
+    cc: "gcc",
+    flags: [],
+    json: false,
+    full: false,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const value = (): string | undefined => {
+      const v = args[++i];
+      if (v === undefined) io.stderr.write(`anatomy build: ${a} needs a value\n`);
+      return v;
+    };
+    if (a === "--") {
+      o.flags = args.slice(i + 1);
+      break;
+    }
+    if (a === "--help" || a === "-h") {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    if (a === "--json") o.json = true;
+    else if (a === "--full") o.full = true;
+    else if (a === "-o" || a === "--keep" || a === "--cc") {
+      const v = value();
+      if (v === undefined) return 1;
+      if (a === "-o") o.output = v;
+      else if (a === "--keep") o.keep = v;
+      else o.cc = v;
+    } else if (a.startsWith("-l") && a.length > 2) o.flags.push(a);
+    else if (a.startsWith("-")) {
+      io.stderr.write(`anatomy build: unknown option ${a} (compiler flags go after --)\n`);
+      return 1;
+    } else o.sources.push(a);
+  }
+  if (o.sources.length === 0) {
+    io.stderr.write(USAGE);
+    return 1;
+  }
+  for (const s of o.sources) {
+    const st = statSync(s, { throwIfNoEntry: false });
+    const wrong = !st
+      ? "no such file"
+      : st.isDirectory()
+        ? "is a directory, not a file"
+        : st.isFile()
+          ? ""
+          : "is not a regular file";
+    if (wrong) {
+      io.stderr.write(`anatomy: ${s}: ${wrong}\n`);
+      return 1;
+    }
+  }
+  return o;
+}
+
+function openElf(path: string): ElfFile {
+  return ElfFile.open(new BufferSource(new Uint8Array(readFileSync(path))));
+}
+
+/** The symbols nm lists for an object, in nm's order. */
+function nmSymbols(file: ElfFile): ObjectSymbol[] {
+  const table = readNmTable(file, false);
+  if (!table) return [];
+  const o = defaultNmOptions();
+  const order = sortSymbols(table, filterSymbols(table, o), o);
+  const out: ObjectSymbol[] = [];
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k] as number;
+    const value = (BigInt(table.valueHi[i] as number) << 32n) | BigInt(table.valueLo[i] as number);
+    out.push({ letter: String.fromCharCode(table.classes[i] as number), name: table.name(i), value });
+  }
+  return out;
+}
+
+/** How many macros the preprocessor ends with for a source (its -dM list), or undefined. */
+function macroCount(o: Options, source: string): Promise<number | undefined> {
+  return new Promise((done) => {
+    const args = ["-E", "-dM", resolve(source), ...o.flags.filter((f) => !f.startsWith("-l"))];
+    const child = spawn(o.cc, args, { stdio: ["ignore", "pipe", "ignore"] });
+    let defines = 0;
+    let rest = "";
+    child.stdout.setEncoding("latin1");
+    child.stdout.on("data", (chunk: string) => {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop() ?? "";
+      for (const l of lines) if (l.startsWith("#define ")) defines++;
+    });
+    child.on("error", () => done(undefined));
+    child.on("close", (code) => done(code === 0 ? defines : undefined));
+  });
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "latin1");
+  } catch {
+    return undefined;
+  }
+}
+
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  const o = parseArgs(args, io);
+  if (typeof o === "number") return o;
+  // The macro counts (-dM) run beside the build: started first, read after.
+  const macros = o.sources.map((source) => macroCount(o, source));
+  const b = runBuild(o);
+  if (b.notRun) {
+    io.stderr.write(`anatomy: build: ${b.notRun}\n`);
+    return 127;
+  }
+  const report: BuildReport = {
+    compiler: o.cc,
+    argv: b.argv,
+    dir: b.dir,
+    temporary: b.temporary,
+    status: b.status,
+    failedPhase: b.failedPhase,
+    diagnostics: b.diagnostics,
+    sources: [],
+    link: undefined,
+    problems: [],
+  };
+  const inDir = (p: string) => resolve(b.dir, p);
+  const by = (phase: string, input: string) =>
+    b.commands.find((c) => c.phase === phase && c.inputs.some((i) => inDir(i) === input));
+  for (const source of o.sources.map((s) => resolve(s))) {
+    const s: SourceReport = { source, preprocessed: undefined, compiled: undefined, assembled: undefined };
+    report.sources.push(s);
+    const pre = by("preprocess", source);
+    const iFile = pre?.output ? inDir(pre.output) : undefined;
+    const iText = iFile ? readText(iFile) : undefined;
+    if (iFile)
+      s.preprocessed = {
+        file: iFile,
+        lines:
+          iText !== undefined
+            ? parsePreprocessed(iText, pre?.inputs.find((i) => inDir(i) === source) ?? source)
+            : undefined,
+        macros: await macros[o.sources.map((x) => resolve(x)).indexOf(source)],
+      };
+    const cc = iFile ? by("compile", iFile) : undefined;
+    const sFile = cc?.output ? inDir(cc.output) : undefined;
+    const sText = sFile ? readText(sFile) : undefined;
+    if (sFile && sText !== undefined) {
+      const asm = parseAssembly(sText);
+      s.compiled = {
+        file: sFile,
+        functions: asm.functions.map((f) => ({ name: f.name, section: f.section, global: f.global })),
+        objects: asm.objects.map((x) => ({
+          name: x.name,
+          section: x.section,
+          size: typeof x.size === "number" ? x.size : undefined,
+          global: x.global,
+        })),
+        strings: asm.strings.map((x) => ({ label: x.label, section: x.section, value: x.value })),
+        calls: asm.calls.map((x) => ({
+          from: x.from,
+          target: x.target,
+          plt: x.plt,
+          instruction: x.instruction,
+        })),
+        instructions: asm.instructions,
+      };
+    }
+    const as = sFile ? by("assemble", sFile) : undefined;
+    const oFile = as?.output ? inDir(as.output) : undefined;
+    if (oFile && existsSync(oFile)) {
+      try {
+        const obj = openElf(oFile);
+        s.assembled = {
+          file: oFile,
+          sections: obj.sectionHeaders
+            .filter((sh) => (sh.sh_flags & SHF_ALLOC) !== 0n)
+            .map((sh) => ({
+              name: obj.sectionName(sh) ?? "",
+              size: sh.sh_size,
+              nobits: sh.sh_type === SHT_NOBITS,
+            })),
+          symbols: nmSymbols(obj),
+          relocations: [],
+        };
+      } catch (e) {
+        report.problems.push(`${oFile}: ${(e as Error).message}`);
+      }
+    }
+  }
+  const linkCmd = b.commands.find((c) => c.phase === "link");
+  if (linkCmd && b.status === 0 && existsSync(b.output))
+    report.link = await linkReport(linkCmd, b.output, b.map, b.dir, report, io);
+  if (o.json) io.stdout.write(`${JSON.stringify(buildModel(report), null, 2)}\n`);
+  else io.stdout.write(renderBuild(report, o.full));
+  for (const p of report.problems) io.stderr.write(`anatomy: ${p}\n`);
+  return b.status !== 0 ? b.status : report.problems.length ? 1 : 0;
+}
+
+async function linkReport(
+  command: DriverCommand,
+  output: string,
+  mapPath: string,
+  dir: string,
+  report: BuildReport,
+  io: CommandIO,
+): Promise<LinkReport> {
+  const program = openElf(output);
+  const mapText = readText(mapPath) ?? "";
+  const map = parseLinkMap(mapText);
+  const allocatedNames = new Set(
+    program.sectionHeaders
+      .filter((sh) => (sh.sh_flags & SHF_ALLOC) !== 0n)
+      .map((sh) => program.sectionName(sh)),
+  );
+  const nobits = new Set(
+    program.sectionHeaders.filter((sh) => sh.sh_type === SHT_NOBITS).map((sh) => program.sectionName(sh)),
+  );
+  // Output sections with an address: the default script names many that ld never makes.
+  const sections: OutputSection[] = [];
+  for (const s of map.outputSections) {
+    if (s.address === undefined) continue;
+    // Not the merged strings a file gave that were all duplicates (ld lists them past the section's end).
+    const inputs = s.contributions
+      .filter((c) => !c.excluded)
+      .map((c) => ({ file: resolve(dir, c.file), section: c.section, address: c.address, size: c.size }));
+    const allocated = allocatedNames.has(s.name);
+    sections.push({
+      name: s.name,
+      address: s.address,
+      size: s.size ?? 0n,
+      nobits: nobits.has(s.name),
+      allocated,
+      inputs,
+    });
+  }
+  const trail = program.programHeaders.some((p) => p.p_type === 2) ? pltTrail(program) : undefined;
+  const libraries = new Map<string, string | undefined>();
+  if (trail) {
+    const { fileReport } = await import("./plt.js");
+    const quiet = { ...io, stdout: { write: () => {} }, stderr: { write: () => {} } } as CommandIO;
+    const plt = await fileReport(output, program, quiet, { code: false, addresses: false });
+    if (typeof plt !== "number")
+      for (const row of plt.rows) if (row.symbol) libraries.set(row.symbol, row.library);
+  }
+  let disagreements = 0;
+  for (const s of report.sources) {
+    const a = s.assembled;
+    if (!a) continue;
+    const place = (section: string) =>
+      sections.flatMap((x) => x.inputs).find((i) => i.file === a.file && i.section === section)?.address;
+    a.relocations = followRelocations(openElf(a.file), program, place, trail);
+    disagreements += a.relocations.filter((r) => r.agrees === false).length;
+  }
+  return {
+    command,
+    details: linkDetails(command),
+    program: output,
+    sections,
+    archiveMembers: map.archiveMembers.map((m) => ({
+      archive: m.archive ?? "",
+      member: m.member,
+      by: m.by ?? "",
+      symbol: m.symbol,
+    })),
+    libraries,
+    disagreements,
+  };
+}

@@ -1,0 +1,224 @@
+// `anatomy build` against the real tools: every relocation of the user's objects followed into the
+// program must agree with `objdump -d` of the program (the bytes at that address, the address they
+// reach), the relocations listed with `objdump -r` of the object, the link command with the one
+// `gcc -###` prints, and a failing build must show gcc's own diagnostics. Runs gcc (as the command
+// does) on the sources in test/fixtures/build.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { splitCommandLine } from "../src/build/driver.js";
+import { run } from "../src/cli/build.js";
+import { closeOpenFiles, openFile } from "../src/cli/io.js";
+
+interface Captured {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function build(...args: string[]): Promise<Captured> {
+  let stdout = "";
+  let stderr = "";
+  const io = {
+    stdout: { write: (s: string) => void (stdout += s) },
+    stderr: { write: (s: string) => void (stderr += s) },
+    openFile,
+    env: process.env,
+    isTTY: false,
+  };
+  const status = await run(args, io);
+  closeOpenFiles();
+  return { status, stdout, stderr };
+}
+
+const fixture = (name: string) => resolve("test/fixtures/build", name);
+
+interface Json {
+  dir: string;
+  sources: {
+    assembled: {
+      file: string;
+      sections: { name: string; size: string }[];
+      relocations: {
+        section: string;
+        offset: string;
+        type: string;
+        symbol: string;
+        address?: string;
+        bytes?: string;
+        reaches?: string;
+        targetName?: string;
+        agrees?: boolean;
+        note?: string;
+        imported?: { symbol: string };
+      }[];
+    };
+  }[];
+  link: {
+    program: string;
+    command: { program: string; args: string[] };
+    libraries: Record<string, string>;
+    sections: {
+      name: string;
+      nobits: boolean;
+      allocated: boolean;
+      inputs: { file: string; section: string; size: string }[];
+    }[];
+  };
+}
+
+async function buildJson(...args: string[]): Promise<Json> {
+  const r = await build("--json", "--keep", mkdtempSync(join(tmpdir(), "anatomy-build-test-")), ...args);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as Json;
+}
+
+/** objdump -d of the program: each instruction's address, bytes and text. */
+function objdumpLines(program: string): { address: bigint; bytes: string[]; text: string }[] {
+  const out = spawnSync("objdump", ["-d", "-w", program], { encoding: "latin1" }).stdout;
+  const lines: { address: bigint; bytes: string[]; text: string }[] = [];
+  for (const line of out.split("\n")) {
+    const m = /^ *([0-9a-f]+):\t((?:[0-9a-f]{2} )+)\s*\t?(.*)$/.exec(line);
+    if (m)
+      lines.push({
+        address: BigInt(`0x${m[1]}`),
+        bytes: (m[2] as string).trim().split(" "),
+        text: m[3] as string,
+      });
+  }
+  return lines;
+}
+
+/** `objdump -r` of an object: "SECTION OFFSET TYPE" for each relocation of an allocated section. */
+function objdumpRelocations(object: string): string[] {
+  const out = spawnSync("objdump", ["-r", object], { encoding: "latin1" }).stdout;
+  const rows: string[] = [];
+  let section = "";
+  for (const line of out.split("\n")) {
+    const head = /^RELOCATION RECORDS FOR \[(.*)\]:/.exec(line);
+    if (head) section = head[1] as string;
+    const m = /^([0-9a-f]{16}) (R_\S+)\s+(\S+)/.exec(line);
+    if (m && !section.startsWith(".debug"))
+      rows.push(`${section} 0x${BigInt(`0x${m[1]}`).toString(16)} ${m[2]}`);
+  }
+  return rows;
+}
+
+/** Checks every followed relocation in code against GNU objdump's listing of the program. */
+function checkAgainstObjdump(j: Json): number {
+  const listing = objdumpLines(j.link.program);
+  let checked = 0;
+  for (const s of j.sources) {
+    const rows = s.assembled.relocations;
+    assert.deepEqual(
+      rows.map((r) => `${r.section} ${r.offset} ${r.type}`),
+      objdumpRelocations(s.assembled.file),
+      `${s.assembled.file}: the relocations objdump -r lists`,
+    );
+    for (const r of rows) {
+      if (r.section === ".eh_frame") {
+        assert.match(r.note ?? "", /rewrites/);
+        continue;
+      }
+      assert.notEqual(r.agrees, false, `${r.section}+${r.offset} ${r.symbol}: the field disagrees`);
+      if (r.bytes === undefined || r.address === undefined || !r.section.startsWith(".text")) continue;
+      const at = BigInt(r.address);
+      const insn = listing.find((l) => l.address <= at && at < l.address + BigInt(l.bytes.length));
+      assert.ok(insn, `an instruction of the program holds 0x${at.toString(16)}`);
+      const from = Number(at - insn.address);
+      const field = r.bytes.split(" ");
+      assert.deepEqual(insn.bytes.slice(from, from + field.length), field, `bytes at ${r.address}`);
+      // objdump names the address the instruction reaches: `call 1030 <printf@plt>`, `# 4018 <global_var>`.
+      const reached = BigInt(r.reaches as string).toString(16);
+      assert.match(insn.text, new RegExp(`\\b${reached} <`), `${insn.text} reaches 0x${reached}`);
+      checked++;
+    }
+  }
+  return checked;
+}
+
+test("build hello.c: each relocation's address, bytes and target agree with objdump; printf through its PLT stub to libc", async () => {
+  const j = await buildJson(fixture("hello.c"));
+  assert.ok(checkAgainstObjdump(j) >= 4);
+  const printf = j.sources[0]?.assembled.relocations.find((r) => r.symbol === "printf");
+  assert.equal(printf?.targetName, "printf@plt");
+  assert.match(j.link.libraries.printf ?? "", /libc\.so\.6$/);
+  const bss = j.link.sections.find((s) => s.name === ".bss");
+  assert.equal(bss?.nobits, true);
+  // What the object gave each output section is what its own sections hold.
+  const obj = j.sources[0]?.assembled;
+  for (const sec of obj?.sections ?? []) {
+    if (sec.name === ".eh_frame") continue;
+    const given = j.link.sections
+      .flatMap((s) => s.inputs)
+      .find((i) => i.file === obj?.file && i.section === sec.name);
+    assert.equal(given?.size, sec.size, `${sec.name} of the object`);
+  }
+});
+
+test("build of two files: a call between them needs no PLT stub; the other's variable is found", async () => {
+  const j = await buildJson(fixture("two-a.c"), fixture("two-b.c"));
+  assert.ok(checkAgainstObjdump(j) >= 4);
+  const rows = j.sources[0]?.assembled.relocations ?? [];
+  const helper = rows.find((r) => r.symbol === "helper");
+  assert.equal(helper?.targetName, "helper");
+  assert.match(helper?.note ?? "", /no PLT stub/);
+  assert.ok(rows.some((r) => r.symbol === "shared_counter" && r.targetName === "shared_counter"));
+});
+
+test("build with -lm: sqrt is bound to libm", async () => {
+  const j = await buildJson(fixture("math.c"), "-lm");
+  checkAgainstObjdump(j);
+  assert.match(j.link.libraries.sqrt ?? "", /libm\.so\.6$/);
+});
+
+test("the link command shown is the one gcc -### says it runs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "anatomy-build-test-"));
+  const j = await buildJson(fixture("hello.c"), "-o", join(dir, "hello"));
+  const dry = spawnSync(
+    "gcc",
+    [
+      "-###",
+      "-save-temps=cwd",
+      "-v",
+      `-Wl,-Map=${join(j.dir, "hello.map")}`,
+      "-o",
+      join(dir, "hello"),
+      fixture("hello.c"),
+    ],
+    { cwd: j.dir, encoding: "latin1" },
+  );
+  const line = dry.stderr.split("\n").find((l) => /collect2/.test(l.split(" ")[1] ?? ""));
+  assert.ok(line, "gcc -### prints a collect2 line");
+  const [program, ...args] = splitCommandLine(line.trim());
+  assert.equal(j.link.command.program, program);
+  assert.deepEqual(j.link.command.args, args);
+});
+
+test("a compile error: gcc's diagnostics verbatim, the phase named, gcc's exit status", async () => {
+  const r = await build("--keep", mkdtempSync(join(tmpdir(), "anatomy-build-test-")), fixture("broken.c"));
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /gcc failed in the compile phase \(exit status 1\)/);
+  assert.match(r.stdout, /broken\.c:2:10: error: 'missing_variable' undeclared/);
+  assert.doesNotMatch(r.stdout, /cc1 -fpreprocessed/, "the -v noise is not shown");
+});
+
+test("an undefined symbol: the link phase fails with the linker's own message", async () => {
+  const r = await build("--keep", mkdtempSync(join(tmpdir(), "anatomy-build-test-")), fixture("undefined.c"));
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /failed in the link phase/);
+  assert.match(r.stdout, /undefined reference to `not_defined_anywhere'/);
+  assert.match(r.stdout, /collect2: error: ld returned 1 exit status/);
+});
+
+test("a missing compiler, a missing source: one line each", async () => {
+  const r = await build("--cc", "no-such-compiler-here", fixture("hello.c"));
+  assert.equal(r.status, 127);
+  assert.equal(r.stderr, "anatomy: build: no-such-compiler-here: not found\n");
+  const m = await build("no-such-source.c");
+  assert.equal(m.status, 1);
+  assert.equal(m.stderr, "anatomy: no-such-source.c: no such file\n");
+});
