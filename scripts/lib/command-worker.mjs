@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parentPort } from "node:worker_threads";
 import { loadCommands } from "./in-process.mjs";
 
-export const PATH_COMMANDS = ["layout", "check", "addr", "deps", "ldd", "bind", "bundle", "plt"];
+export const PATH_COMMANDS = ["layout", "check", "addr", "deps", "ldd", "bind", "bundle", "plt", "build"];
 const cmds = await loadCommands(["readelf", "nm", "size", "objdump", ...PATH_COMMANDS]);
 const scratch = mkdtempSync(join(tmpdir(), "anatomy-fuzz-"));
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
@@ -34,8 +34,11 @@ function classify(tool, r) {
   return leak ? { internal: true, message: `leaks an internal message: ${leak}` } : {};
 }
 
+// "{}" is the input; "{}.build" a directory beside it (build's --keep: one per worker, reused).
 const argsFor = (args, input) =>
-  args.includes("{}") ? args.map((a) => (a === "{}" ? input : a)) : [...args, input];
+  args.includes("{}")
+    ? args.map((a) => (a === "{}" ? input : a === "{}.build" ? `${input}.build` : a))
+    : [...args, input];
 
 parentPort.on("message", async ({ jobs, path, bytes, keepOutput }) => {
   const results = [];

@@ -44,6 +44,13 @@ export const VIEWS = [
   ["plt", "--json", "--callers"],
 ];
 
+/**
+ * Views that run a compiler (about 100 ms each): on every SPARSE_EVERY-th mutant only. `build` gets
+ * the mutant as an object the driver links (gcc runs ld on it), its relocations followed if it links.
+ */
+export const SPARSE_VIEWS = [["build", "--json", "--keep", "{}.build", "{}"]];
+const SPARSE_EVERY = 40;
+
 // ---- seeded PRNG (mulberry32): small, fast and the same everywhere
 export function prng(seed) {
   let a = seed >>> 0;
@@ -444,6 +451,7 @@ export async function runFuzz({
   memoryLimitMb = 512,
   rssGrowthLimitMb = 300,
   views = VIEWS,
+  sparseViews = SPARSE_VIEWS,
   onProgress = () => {},
   onMutant = () => {},
 } = {}) {
@@ -467,7 +475,8 @@ export async function runFuzz({
   for (let i = 0; i < count && (Date.now() - started) / 1000 < seconds; i++) {
     const mutant = mutate(seed + i, fixtures);
     onMutant(mutant);
-    const res = await runner.run({ jobs: views, path: "mutant", bytes: mutant.bytes, timeoutMs });
+    const jobs = i % SPARSE_EVERY === 0 ? [...views, ...sparseViews] : views;
+    const res = await runner.run({ jobs, path: "mutant", bytes: mutant.bytes, timeoutMs });
     counts.mutations++;
     const where = { seed: mutant.seed, fixture: mutant.fixture, mutations: mutant.mutations };
     if (res.hang) {
@@ -484,10 +493,10 @@ export async function runFuzz({
       counts.views++;
       if (v.unavailable) {
         counts.unavailable++;
-        unavailable.add(viewLabel(views[k]));
+        unavailable.add(viewLabel(jobs[k]));
       } else if (v.internal) {
         counts.internalErrors++;
-        failures.push({ ...where, kind: "internal error", view: views[k], message: v.message });
+        failures.push({ ...where, kind: "internal error", view: jobs[k], message: v.message });
       } else if (v.status === 0) counts.ok++;
       else counts.cleanErrors++;
     }

@@ -22,6 +22,7 @@ import {
 import { type BuildRequest, runBuild } from "../build/run.js";
 import { BufferSource } from "../elf/byte-source.js";
 import { SHF_ALLOC, SHT_NOBITS } from "../elf/constants.js";
+import { describeElfError, isElfError } from "../elf/errors.js";
 import { ElfFile } from "../elf/file.js";
 import { pltTrail } from "../link/plt.js";
 import { defaultNmOptions, filterSymbols, readNmTable, sortSymbols } from "../render/nm.js";
@@ -143,6 +144,14 @@ function macroCount(o: Options, source: string): Promise<number | undefined> {
   });
 }
 
+/** An ELF relocatable file (what the assembler writes), by its header's first bytes. */
+function isRelocatable(path: string): boolean {
+  const head = readFileSync(path).subarray(0, 18);
+  const elf =
+    head.length === 18 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+  return elf && (head[5] === 2 ? head[17] === 0 && head[16] === 1 : head[16] === 1 && head[17] === 0);
+}
+
 function readText(path: string): string | undefined {
   try {
     return readFileSync(path, "latin1");
@@ -216,8 +225,9 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       };
     }
     const as = sFile ? by("assemble", sFile) : undefined;
-    const oFile = as?.output ? inDir(as.output) : undefined;
-    if (oFile && existsSync(oFile)) {
+    // A source the driver did not compile (an object given as is) goes to the link as it is.
+    const oFile = as?.output ? inDir(as.output) : pre === undefined ? source : undefined;
+    if (oFile && existsSync(oFile) && isRelocatable(oFile)) {
       try {
         const obj = openElf(oFile);
         s.assembled = {
@@ -233,13 +243,19 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
           relocations: [],
         };
       } catch (e) {
-        report.problems.push(`${oFile}: ${(e as Error).message}`);
+        report.problems.push(`${oFile}: ${isElfError(e) ? describeElfError(e) : (e as Error).message}`);
       }
     }
   }
   const linkCmd = b.commands.find((c) => c.phase === "link");
-  if (linkCmd && b.status === 0 && existsSync(b.output))
-    report.link = await linkReport(linkCmd, b.output, b.map, b.dir, report, io);
+  if (linkCmd && b.status === 0 && existsSync(b.output)) {
+    try {
+      report.link = await linkReport(linkCmd, b.output, b.map, b.dir, report, io);
+    } catch (e) {
+      if (!isElfError(e)) throw e;
+      report.problems.push(`${b.output}: ${describeElfError(e)}`);
+    }
+  }
   if (o.json) io.stdout.write(`${JSON.stringify(buildModel(report), null, 2)}\n`);
   else io.stdout.write(renderBuild(report, o.full));
   for (const p of report.problems) io.stderr.write(`anatomy: ${p}\n`);
@@ -298,7 +314,11 @@ async function linkReport(
     if (!a) continue;
     const place = (section: string) =>
       sections.flatMap((x) => x.inputs).find((i) => i.file === a.file && i.section === section)?.address;
-    a.relocations = followRelocations(openElf(a.file), program, place, trail);
+    try {
+      a.relocations = followRelocations(openElf(a.file), program, place, trail);
+    } catch (e) {
+      report.problems.push(`${a.file}: ${isElfError(e) ? describeElfError(e) : (e as Error).message}`);
+    }
     disagreements += a.relocations.filter((r) => r.agrees === false).length;
   }
   return {
