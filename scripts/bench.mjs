@@ -8,8 +8,17 @@
 //
 // Usage: node scripts/bench.mjs [--runs N] [--big FILE] [--lib FILE] [--libdir DIR]
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -274,6 +283,36 @@ if (which("pmap") && which("python3")) {
     `pmap ${fmt(p)}`,
     (a / p).toFixed(2),
     "<= 1.00",
+    ok,
+  );
+}
+
+// anatomy build hello.c against the bare driver run it makes (the same -save-temps -v -Wl,-Map): the
+// analysis should be small beside gcc's own work.
+if (which("gcc")) {
+  const dir = mkdtempSync(join(tmpdir(), "anatomy-bench-build-"));
+  const hello = join(ROOT, "test/fixtures/build/hello.c");
+  const [a, gcc] = timeGroup(
+    [
+      { cmd: [...ANATOMY, "build", "--keep", dir, hello] },
+      {
+        cmd: [
+          "sh",
+          "-c",
+          `cd ${dir} && gcc -save-temps=cwd -v -Wl,-Map=${dir}/a.out.map -o ${dir}/a.out ${hello} 2>/dev/null`,
+        ],
+      },
+    ],
+    opt.runs,
+  );
+  const ok = a / gcc <= 1.3;
+  failed ||= !ok;
+  row(
+    `build test/fixtures/build/hello.c (median of ${opt.runs})`,
+    fmt(a),
+    `gcc ${fmt(gcc)}`,
+    (a / gcc).toFixed(2),
+    "<= 1.30",
     ok,
   );
 }

@@ -11,9 +11,9 @@
 // maps it first), that is with whatever else the machine has installed: `compare: "libraries"` masks
 // those addresses only.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { ROOT } from "./fixtures.mjs";
 
 /**
@@ -67,6 +67,14 @@ export const EXAMPLES = [
   },
   { name: "addr-file", commands: () => ["anatomy addr /usr/bin/ls 0x55555555a1d0 0x1a000"] },
   {
+    name: "build",
+    files: ["test/fixtures/build/hello.c"],
+    commands: () => [
+      "anatomy build --keep out hello.c | head -2",
+      "anatomy build --keep out hello.c | sed -n '/^2\\. compile/,/^3\\./p;/relocations followed/,$p'",
+    ],
+  },
+  {
     name: "problems",
     commands: () => [
       "head -c 3000 /usr/bin/ls > cut",
@@ -110,6 +118,8 @@ export async function runExample(example) {
   mkdirSync(bin);
   mkdirSync(home);
   symlinkSync(join(ROOT, "bin/anatomy.js"), join(bin, "anatomy"));
+  // Files the example works on, copied into its directory under their own names.
+  for (const f of example.files ?? []) copyFileSync(join(ROOT, f), join(scratch, basename(f)));
   const live = example.needsProcess ? await startProcess() : undefined;
   try {
     const parts = [];

@@ -148,6 +148,7 @@ export function followRelocations(
     slots.set(e.got, e.symbol);
     if (!bySymbol.has(e.symbol) || e.stub) bySymbol.set(e.symbol, { stub: e.stub?.address, got: e.got });
   }
+  const dynamic = dynamicRelocations(program);
   const out: FollowedRelocation[] = [];
   for (const rs of object.sectionHeaders) {
     if (rs.sh_type !== SHT_RELA || rs.sh_info === 0 || rs.sh_info >= object.sectionCount) continue;
@@ -212,6 +213,11 @@ export function followRelocations(
         row.imported = { symbol: name as string, stub: entry.stub, got: entry.got };
       row.expected = expectedTarget(object, program, sym, place, defined, rule, entry);
       if (row.expected !== undefined) row.agrees = row.expected === at;
+      const atStartUp = dynamic.get(row.address);
+      if (atStartUp !== undefined) {
+        row.note = `and ld.so fills it at start-up (${atStartUp}${atStartUp.endsWith("RELATIVE") ? ": the load address added" : ""})`;
+        continue;
+      }
       row.note = linkerNote(
         rule,
         r.r_type,
@@ -225,6 +231,17 @@ export function followRelocations(
         row.agrees,
       );
     }
+  }
+  return out;
+}
+
+/** The program's dynamic relocations (what ld.so applies at load), by the address they patch. */
+function dynamicRelocations(program: ElfFile): Map<bigint, string> {
+  const out = new Map<bigint, string>();
+  for (const rs of program.sectionHeaders) {
+    if (rs.sh_type !== SHT_RELA || (rs.sh_flags & 2n) === 0n) continue;
+    for (const r of sectionRelocations(program, rs))
+      out.set(r.r_offset, relocTypeName(program.header.e_machine, r.r_type) ?? `type ${r.r_type}`);
   }
   return out;
 }

@@ -69,6 +69,8 @@ export interface BuildReport {
   compiler: string;
   argv: string[];
   dir: string;
+  /** --keep as given. */
+  keep: string | undefined;
   temporary: boolean;
   status: number;
   failedPhase: Phase | undefined;
@@ -113,7 +115,7 @@ export function renderBuild(r: BuildReport, full: boolean): string {
   const out: string[] = [];
   const where = r.temporary
     ? `files in ${r.dir} (temporary; --keep DIR to choose)`
-    : `files kept in ${r.dir}`;
+    : `files kept in ${r.keep ?? r.dir}`;
   out.push(
     `anatomy build: ${r.compiler}, ${r.sources.length} source${r.sources.length === 1 ? "" : "s"}; ${where}`,
   );

@@ -174,6 +174,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     compiler: o.cc,
     argv: b.argv,
     dir: b.dir,
+    keep: o.keep,
     temporary: b.temporary,
     status: b.status,
     failedPhase: b.failedPhase,
