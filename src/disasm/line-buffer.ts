@@ -70,6 +70,27 @@ export class LineBuffer {
     this.pos += 3;
   }
 
+  /**
+   * The raw column of an instruction's first line: `count` bytes of `data` from `at` as two hex digits
+   * and a space each, blanks up to `width` bytes, then a tab.
+   */
+  rawColumn(data: Uint8Array, at: number, count: number, width: number): void {
+    const n = Math.max(count, width) * 3 + 1;
+    this.reserve(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = at, end = at + count; i < end; i++) {
+      const b = data[i] as number;
+      buf[p] = HEX_DIGITS[b >> 4] as number;
+      buf[p + 1] = HEX_DIGITS[b & 15] as number;
+      buf[p + 2] = SPACE;
+      p += 3;
+    }
+    for (let k = count; k < width; k++, p += 3) buf[p] = buf[p + 1] = buf[p + 2] = SPACE;
+    buf[p++] = 9;
+    this.pos = p;
+  }
+
   /** A non-negative integer below 2^53 in hex, right-aligned in `width` columns with spaces. */
   hexRight(v: number, width: number): void {
     let digits = 1;

@@ -589,9 +589,7 @@ export function renderRange(
       const lineBytes = decoder.layout?.bytesPerLine ?? BYTES_PER_LINE;
       const perLine = opts.wide ? length : lineBytes;
       const first = Math.min(perLine, length);
-      for (let i = 0; i < first; i++) w.rawByte(data[pos + i] as number);
-      w.spaces((lineBytes - first) * 3);
-      w.byte(TAB);
+      w.rawColumn(data, pos, first, lineBytes);
       writeText(w, insn);
       w.byte(NEWLINE);
       for (let line = perLine; line < length; line += perLine) {

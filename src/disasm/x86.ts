@@ -104,6 +104,11 @@ export class X86Disassembler implements IntelHost {
   private readonly noWait: ReadonlySet<number>;
   /** Handed back by every decode: the listing reads it before the next call. */
   private readonly result = new CachedResult();
+  /** Texts by their bytes without the displacement (displacementShape): before and after its digits. */
+  private readonly shapes = new ByteTable<{ before: string; after: string }>(CACHE_SIZE / 4, 19);
+  private readonly shapeKey = new Uint8Array(19);
+  /** The 64-bit general registers, as bases a displacement shape may have. */
+  private readonly wideBases: ReadonlySet<number>;
   /** prefixUsed's answers, by the question and the instruction's bytes before any displacement. */
   private readonly prefixAnswers = new ByteTable<boolean>(PREFIX_ANSWERS, 20);
   private readonly prefixKey = new Uint8Array(20);
@@ -133,6 +138,25 @@ export class X86Disassembler implements IntelHost {
     this.noWait = new Set(NO_WAIT_CODES.map((name) => iced.Code[name]));
     this.displacementSizes = new Int8Array(Object.keys(iced.Code).length).fill(-1);
     this.addrMask = options.bits === 64 ? 0xffff_ffff_ffff_ffffn : 0xffff_ffffn;
+    const R = iced.Register;
+    this.wideBases = new Set([
+      R.RAX,
+      R.RCX,
+      R.RDX,
+      R.RBX,
+      R.RSP,
+      R.RBP,
+      R.RSI,
+      R.RDI,
+      R.R8,
+      R.R9,
+      R.R10,
+      R.R11,
+      R.R12,
+      R.R13,
+      R.R14,
+      R.R15,
+    ]);
   }
 
   free(): void {
@@ -196,7 +220,9 @@ export class X86Disassembler implements IntelHost {
     }
     const ins = this.instr;
     decoder.decodeOut(ins);
-    if (ins.isInvalid) {
+    // Each property of the instruction is a call into WASM: the code is read once (INVALID is 0).
+    const code = ins.code;
+    if (code === iced.Code.INVALID) {
       this.nextOffset = -1;
       // An instruction cut off by the end of the section prints as its first byte.
       if (decoder.lastError === iced.DecoderError.NoMoreBytes)
@@ -208,7 +234,7 @@ export class X86Disassembler implements IntelHost {
       }
       return this.bad(bytes, offset, limit);
     }
-    if (ins.code === iced.Code.Wait && offset + 1 < limit && X87_ESCAPE.has(bytes[offset + 1] as number)) {
+    if (code === iced.Code.Wait && offset + 1 < limit && X87_ESCAPE.has(bytes[offset + 1] as number)) {
       const merged = this.waitingForm(ins, bytes, offset + 1, base, symbolize, limit);
       if (merged) return merged;
       this.nextOffset = -1;
@@ -218,7 +244,7 @@ export class X86Disassembler implements IntelHost {
     this.nextOffset = offset + length;
     const result = this.result;
     result.length = length;
-    if (!this.fromCache(result, ins, bytes, offset, length, base, symbolize))
+    if (!this.fromCache(result, code, bytes, offset, length, base, symbolize))
       result.text = this.formatted(ins, bytes, offset, length, symbolize);
     return result;
   }
@@ -253,7 +279,7 @@ export class X86Disassembler implements IntelHost {
     symbolize: Symbolizer,
   ): string {
     const found = new CachedResult();
-    if (this.fromCache(found, ins, bytes, offset, length, base, symbolize)) return found.text;
+    if (this.fromCache(found, ins.code, bytes, offset, length, base, symbolize)) return found.text;
     return this.formatted(ins, bytes, offset, length, symbolize);
   }
 
@@ -265,7 +291,7 @@ export class X86Disassembler implements IntelHost {
    */
   private fromCache(
     result: CachedResult,
-    ins: Iced.Instruction,
+    code: number,
     bytes: Uint8Array,
     offset: number,
     length: number,
@@ -275,7 +301,7 @@ export class X86Disassembler implements IntelHost {
     const end = offset + length;
     let cached = this.cache.get(bytes, offset, end);
     if (cached === undefined) {
-      const displacement = this.branchDisplacementSize(ins.code);
+      const displacement = this.branchDisplacementSize(code);
       if (displacement > 0) cached = this.branchCache.get(bytes, offset, end - displacement);
     }
     if (cached === undefined) return false;
@@ -293,6 +319,11 @@ export class X86Disassembler implements IntelHost {
     length: number,
     symbolize: Symbolizer,
   ): string {
+    const shape = this.displacementShape(ins, bytes, offset, length);
+    if (shape !== undefined) {
+      const known = this.shapes.get(this.shapeKey, 0, shape.keyLength);
+      if (known !== undefined) return `${known.before}${shape.text}${known.after}`;
+    }
     this.lastAddressText = "";
     const text =
       this.options.syntax === "intel"
@@ -302,7 +333,51 @@ export class X86Disassembler implements IntelHost {
     const end = offset + length;
     if (entry?.kind === BRANCH) this.branchCache.add(bytes, offset, end - entry.size, entry);
     else if (entry !== undefined) this.cache.add(bytes, offset, end, entry);
+    if (shape !== undefined && entry?.kind === PLAIN) {
+      // The displacement's text, once, before its registers: the rest is the same for any value.
+      const operand = `${shape.text}(`;
+      const at = text.indexOf(operand);
+      if (at >= 0 && text.indexOf(operand, at + 1) < 0)
+        this.shapes.add(this.shapeKey, 0, shape.keyLength, {
+          before: text.slice(0, at),
+          after: text.slice(at + shape.text.length),
+        });
+    }
     return text;
+  }
+
+  /**
+   * An instruction whose text differs from others only by its memory operand's displacement (most of
+   * the texts not seen before: `mov 0x1b8(%rbx),%rax`): its bytes without the displacement go in
+   * shapeKey, and the displacement's text is returned. AT&T in 64-bit code, a 64-bit base register,
+   * an 8- or 32-bit displacement the bytes hold as is (not EVEX's scaled disp8), no address-size
+   * prefix; else undefined.
+   */
+  private displacementShape(
+    ins: Iced.Instruction,
+    bytes: Uint8Array,
+    offset: number,
+    length: number,
+  ): { keyLength: number; text: string } | undefined {
+    if (this.options.syntax !== "att" || this.options.bits !== 64) return undefined;
+    const size = ins.memoryDisplSize;
+    if ((size !== 1 && size !== 4) || !this.wideBases.has(ins.memoryBase)) return undefined;
+    const co = (this.decoder as Iced.Decoder).getConstantOffsets(ins);
+    const at = co.displacementOffset;
+    const held = co.hasDisplacement && co.displacementSize === size;
+    co.free();
+    if (!held || length > 16) return undefined;
+    const value = signedAt(bytes, offset + at, size);
+    if (BigInt(value) !== BigInt.asIntN(64, ins.memoryDisplacementU64)) return undefined;
+    for (let i = offset; i < offset + at && LEGACY_PREFIX.has(bytes[i] as number); i++)
+      if (bytes[i] === 0x67) return undefined;
+    const key = this.shapeKey;
+    key[0] = at;
+    key[1] = size;
+    key[2] = length;
+    let k = 3;
+    for (let i = 0; i < length; i++) if (i < at || i >= at + size) key[k++] = bytes[offset + i] as number;
+    return { keyLength: k, text: value < 0 ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}` };
   }
 
   /**
@@ -331,7 +406,8 @@ export class X86Disassembler implements IntelHost {
     if (at >= 0 && at <= cached.maskNumber) {
       const slot = (at ^ (at >>> 13)) & (TARGET_NAMES - 1);
       if (this.targetAddresses[slot] === at) return this.targetNames[slot] as PooledText;
-      const text = this.pool.add(this.addressText(BigInt(at), symbolize));
+      // The digits from the number: a bigint's toString costs more.
+      const text = this.pool.add(this.addressText(BigInt(at), symbolize, at.toString(16)));
       this.targetAddresses[slot] = at;
       this.targetNames[slot] = text;
       return text;
@@ -388,15 +464,11 @@ export class X86Disassembler implements IntelHost {
   }
 
   /** An address as objdump names it; the last one made is kept, for the cache to cut off. */
-  addressText(address: bigint, symbolize: Symbolizer): string {
+  addressText(address: bigint, symbolize: Symbolizer, digits: string = hex(address)): string {
     const name = symbolize(address);
     // With no symbol to name it, objdump prints the bare address with 0x.
     this.lastAddressText =
-      this.options.showAddresses === false
-        ? name.trimStart()
-        : name
-          ? `${hex(address)}${name}`
-          : `0x${hex(address)}`;
+      this.options.showAddresses === false ? name.trimStart() : name ? `${digits}${name}` : `0x${digits}`;
     return this.lastAddressText;
   }
 
