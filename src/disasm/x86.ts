@@ -322,7 +322,18 @@ export class X86Disassembler implements IntelHost {
     const shape = this.displacementShape(ins, bytes, offset, length);
     if (shape !== undefined) {
       const known = this.shapes.get(this.shapeKey, 0, shape.keyLength);
-      if (known !== undefined) return `${known.before}${shape.text}${known.after}`;
+      if (known !== undefined) {
+        // Kept whole as well: the same bytes again are then a plain cache hit.
+        const text = `${known.before}${shape.text}${known.after}`;
+        this.cache.add(bytes, offset, offset + length, {
+          kind: PLAIN,
+          bytes: this.pool.add(text),
+          size: 0,
+          mask: 0n,
+          maskNumber: 0,
+        });
+        return text;
+      }
     }
     this.lastAddressText = "";
     const text =
@@ -360,13 +371,13 @@ export class X86Disassembler implements IntelHost {
     length: number,
   ): { keyLength: number; text: string } | undefined {
     if (this.options.syntax !== "att" || this.options.bits !== 64) return undefined;
-    const size = ins.memoryDisplSize;
-    if ((size !== 1 && size !== 4) || !this.wideBases.has(ins.memoryBase)) return undefined;
+    // iced's memoryDisplSize is the displacement's size after sign extension (8 for a disp32 here).
+    if (ins.memoryDisplSize === 0 || !this.wideBases.has(ins.memoryBase)) return undefined;
     const co = (this.decoder as Iced.Decoder).getConstantOffsets(ins);
     const at = co.displacementOffset;
-    const held = co.hasDisplacement && co.displacementSize === size;
+    const size = co.hasDisplacement ? co.displacementSize : 0;
     co.free();
-    if (!held || length > 16) return undefined;
+    if ((size !== 1 && size !== 4) || length > 16) return undefined;
     const value = signedAt(bytes, offset + at, size);
     if (BigInt(value) !== BigInt.asIntN(64, ins.memoryDisplacementU64)) return undefined;
     for (let i = offset; i < offset + at && LEGACY_PREFIX.has(bytes[i] as number); i++)
