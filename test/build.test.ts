@@ -175,6 +175,80 @@ test("build with -lm: sqrt is bound to libm", async () => {
   assert.match(j.link.libraries.sqrt ?? "", /libm\.so\.6$/);
 });
 
+const AARCH64_CC = "aarch64-linux-gnu-gcc";
+const aarch64Absent =
+  spawnSync(AARCH64_CC, ["--version"]).status === 0 &&
+  spawnSync("aarch64-linux-gnu-objdump", ["--version"]).status === 0
+    ? false
+    : `${AARCH64_CC} or aarch64-linux-gnu-objdump is not installed`;
+
+/**
+ * Checks every followed AArch64 relocation in code against aarch64-linux-gnu-objdump -d of the
+ * program: the instruction word at the address, and what it reaches: a bl's target, an adrp's page,
+ * and for an add or load the low 12 bits of the address (ldr prints them scaled, in decimal).
+ */
+function checkAarch64(j: Json): { branch: number; page: number; low: number } {
+  const listing = new Map<bigint, { word: string; text: string }>();
+  const dump = spawnSync("aarch64-linux-gnu-objdump", ["-d", "-w", j.link.program], { encoding: "latin1" });
+  for (const line of dump.stdout.split("\n")) {
+    const m = /^ *([0-9a-f]+):\t([0-9a-f]{8}) \t(.*)$/.exec(line);
+    if (m) listing.set(BigInt(`0x${m[1]}`), { word: m[2] as string, text: m[3] as string });
+  }
+  const counts = { branch: 0, page: 0, low: 0 };
+  for (const s of j.sources)
+    for (const r of s.assembled.relocations) {
+      if (!r.section.startsWith(".text") || r.address === undefined) continue;
+      assert.notEqual(r.agrees, false, `${r.section}+${r.offset} ${r.type} ${r.symbol}: the field disagrees`);
+      const insn = listing.get(BigInt(r.address));
+      assert.ok(insn, `objdump lists an instruction at ${r.address}`);
+      assert.equal(insn.word, (r.bytes ?? "").split(" ").reverse().join(""), `the word at ${r.address}`);
+      const reaches = BigInt(r.reaches as string);
+      if (/CALL26|JUMP26/.test(r.type)) {
+        assert.match(insn.text, new RegExp(`^(bl|b)\\t${reaches.toString(16)} <`), insn.text);
+        counts.branch++;
+      } else if (/PG_HI21|GOT_PAGE/.test(r.type)) {
+        assert.match(insn.text, new RegExp(`^adrp\\tx\\d+, ${reaches.toString(16)} <`), insn.text);
+        counts.page++;
+      } else if (/LO12/.test(r.type)) {
+        const low = reaches & 0xfffn;
+        const shown = /^add\t/.test(insn.text) ? `#0x${low.toString(16)}` : `#${low}]`;
+        assert.ok(insn.text.endsWith(shown), `${insn.text} holds the low bits ${shown}`);
+        counts.low++;
+      }
+    }
+  return counts;
+}
+
+test("cross build for AArch64: calls, pages and low bits agree with aarch64-linux-gnu-objdump", {
+  skip: aarch64Absent,
+}, async () => {
+  const hello = await buildJson("--cc", AARCH64_CC, fixture("hello.c"));
+  const counts = checkAarch64(hello);
+  assert.ok(counts.branch >= 1 && counts.page >= 4 && counts.low >= 4, JSON.stringify(counts));
+  const printf = hello.sources[0]?.assembled.relocations.find((r) => r.symbol === "printf");
+  assert.equal(printf?.targetName, "printf@plt");
+  // The address in .data.rel.ro is filled by ld.so at start-up (a RELATIVE relocation in a PIE).
+  const data = hello.sources[0]?.assembled.relocations.find((r) => r.type === "R_AARCH64_ABS64");
+  assert.match(data?.note ?? "", /R_AARCH64_RELATIVE/);
+  // Imported data through the GOT: the page and the load both reach stdout's slot.
+  const stdio = await buildJson("--cc", AARCH64_CC, fixture("stdio-data.c"));
+  checkAarch64(stdio);
+  const slot = stdio.sources[0]?.assembled.relocations.filter((r) => r.symbol === "stdout") ?? [];
+  assert.deepEqual(
+    slot.map((r) => [r.type, r.targetName]),
+    [
+      ["R_AARCH64_ADR_GOT_PAGE", "the page of stdout's GOT slot"],
+      ["R_AARCH64_LD64_GOT_LO12_NC", "stdout's GOT slot"],
+    ],
+  );
+  // The program's own variable reached through a GOT slot that holds its address.
+  const two = await buildJson("--cc", AARCH64_CC, fixture("two-a.c"), fixture("two-b.c"));
+  checkAarch64(two);
+  const own = two.sources[0]?.assembled.relocations.find((r) => r.type === "R_AARCH64_LD64_GOT_LO12_NC");
+  assert.match(own?.note ?? "", /GOT slot for the program's own shared_counter, holding 0x/);
+  assert.equal(own?.agrees, true);
+});
+
 test("the link command shown is the one gcc -### says it runs", async () => {
   const dir = mkdtempSync(join(tmpdir(), "anatomy-build-test-"));
   const j = await buildJson(fixture("hello.c"), "-o", join(dir, "hello"));

@@ -34,7 +34,7 @@ const USAGE = `Usage: anatomy build [OPTIONS] FILE.c... [-- COMPILER FLAGS]
   calls), assemble (.o: sections, symbols as nm lists them, relocations) and link (the linker command
   the driver ran, which input gave each section, and every relocation of your objects followed into
   the program: its address, the bytes written, what they reach, the PLT stub and GOT slot of a call
-  into a shared library and the library it binds to; x86-64 objects only, for now).
+  into a shared library and the library it binds to; x86-64 and AArch64 objects).
   -o OUT      the program to write (default: a.out in the build directory)
   --keep DIR  keep the phases' files in DIR (default: a temporary directory, named in the report)
   --cc CC     the driver to run (default: gcc; clang, aarch64-linux-gnu-gcc, ...)
