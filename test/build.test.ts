@@ -175,6 +175,76 @@ test("build with -lm: sqrt is bound to libm", async () => {
   assert.match(j.link.libraries.sqrt ?? "", /libm\.so\.6$/);
 });
 
+interface Summary {
+  program: string;
+  fileSize: number;
+  text: string;
+  data: string;
+  bss: string;
+  interpreter?: string;
+  needed: string[];
+  members: { archive: string; count: number }[];
+  startUp?: { runs: number; medianMs: number; minMs: number; status: number };
+}
+
+test("--static: both programs side by side; sizes as size counts them, members as the map lists them, start-up timed", async () => {
+  const r = await build(
+    "--json",
+    "--static",
+    "--runs",
+    "20",
+    "--keep",
+    mkdtempSync(join(tmpdir(), "anatomy-build-test-")),
+    fixture("hello.c"),
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as Json & {
+    static: {
+      dynamic: Summary;
+      static: Summary;
+      pulled: { archive: string; member: string; by: string; symbol: string }[];
+    };
+  };
+  const { dynamic, static: linked, pulled } = j.static;
+  for (const p of [dynamic, linked]) {
+    const berkeley = spawnSync("size", [p.program], { encoding: "latin1" })
+      .stdout.split("\n")[1]
+      ?.trim()
+      .split(/\s+/);
+    assert.deepEqual(
+      [p.text, p.data, p.bss].map((v) => String(BigInt(v))),
+      berkeley?.slice(0, 3),
+      `size ${p.program}`,
+    );
+    assert.equal(p.startUp?.runs, 20);
+    assert.equal(p.startUp?.status, 0);
+    assert.ok((p.startUp?.minMs ?? 0) > 0 && (p.startUp?.minMs ?? 0) <= (p.startUp?.medianMs ?? 0));
+  }
+  assert.match(dynamic.interpreter ?? "", /ld-linux-x86-64\.so\.2$/);
+  assert.deepEqual(dynamic.needed, ["libc.so.6"]);
+  assert.equal(linked.interpreter, undefined);
+  assert.deepEqual(linked.needed, []);
+  assert.equal(readelfHas(linked.program, "-d", "There is no dynamic section"), true);
+  // The member that defines printf was pulled in for it, by the user's object.
+  const printf = pulled.find((m) => m.symbol === "printf");
+  assert.ok(printf && /libc\.a$/.test(printf.archive), JSON.stringify(printf));
+  assert.match(printf.by, /hello\.o$/);
+  const defines = spawnSync("nm", ["--defined-only", printf.archive], { encoding: "latin1" }).stdout;
+  const inMember = defines.split(`\n${printf.member}:\n`)[1]?.split("\n\n")[0] ?? "";
+  assert.match(inMember, / T printf$/m, `${printf.member} of libc.a defines printf`);
+  assert.equal(
+    linked.members.reduce((n, m) => n + m.count, 0),
+    pulled.length,
+  );
+  const text = await build("--static", "--full", "--runs", "2", fixture("hello.c"));
+  assert.match(text.stdout, /== static beside dynamic/);
+  assert.match(text.stdout, /libc\.a\(printf\.o\) for printf, needed by a-hello\.o/);
+});
+
+function readelfHas(file: string, option: string, text: string): boolean {
+  return spawnSync("readelf", [option, file], { encoding: "latin1" }).stdout.includes(text);
+}
+
 const AARCH64_CC = "aarch64-linux-gnu-gcc";
 const aarch64Absent =
   spawnSync(AARCH64_CC, ["--version"]).status === 0 &&

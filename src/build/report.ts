@@ -1,5 +1,6 @@
 // The build explained, as a model (JSON) and as text: each phase with the files it read and wrote,
 // and for the link each relocation of the user's objects followed into the program.
+import type { ProgramSummary, StaticComparison } from "./compare.js";
 import type { DriverCommand, LinkCommand, Phase } from "./driver.js";
 import type { FollowedRelocation } from "./follow.js";
 import type { HeaderNode, Preprocessed } from "./preprocessed.js";
@@ -77,6 +78,8 @@ export interface BuildReport {
   diagnostics: string;
   sources: SourceReport[];
   link: LinkReport | undefined;
+  /** With --static: the same sources linked with -static, beside the dynamic program. */
+  static?: StaticComparison | undefined;
   /** What could not be read or explained; the rest of the report stands. */
   problems: string[];
 }
@@ -121,6 +124,7 @@ export function renderBuild(r: BuildReport, full: boolean): string {
   );
   for (const s of r.sources) renderSource(s, r, full, out);
   if (r.link) renderLink(r.link, r, full, out);
+  if (r.static) renderStatic(r.static, r, full, out);
   if (r.status !== 0) {
     out.push(
       "",
@@ -222,6 +226,46 @@ function renderLink(l: LinkReport, r: BuildReport, full: boolean, out: string[])
       if (x.note) out.push(`       ${x.note}`);
     }
   if (l.disagreements) out.push(`   ${l.disagreements} field(s) disagree with the symbols' placement`);
+}
+
+function startUp(p: ProgramSummary): string {
+  const t = p.startUp;
+  if (!t) return "not run";
+  const status = t.status === 0 ? "" : `, exit status ${t.status ?? "none (killed)"}`;
+  return `${t.medianMs.toFixed(2)} ms (fastest ${t.minMs.toFixed(2)})${status}`;
+}
+
+function renderStatic(c: StaticComparison, r: BuildReport, full: boolean, out: string[]): void {
+  const rows: [string, (p: ProgramSummary) => string][] = [
+    ["program", (p) => shortPath(p.program, r.dir)],
+    ["file size", (p) => bytes(p.fileSize)],
+    ["text (code, read-only)", (p) => bytes(p.text)],
+    ["data", (p) => bytes(p.data)],
+    ["bss (no file space)", (p) => bytes(p.bss)],
+    ["interpreter", (p) => p.interpreter ?? "none"],
+    ["needs at run time", (p) => p.needed.join(" ") || "nothing"],
+    ["archive members", (p) => p.members.map((m) => `${m.archive} ${m.count}`).join(", ") || "none"],
+  ];
+  if (c.dynamic.startUp) rows.push([`start-up, median of ${c.dynamic.startUp.runs} runs`, startUp]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const left = Math.max(...rows.map(([, f]) => f(c.dynamic).length), "dynamic".length);
+  out.push("", "== static beside dynamic (the same objects linked again with -static)");
+  out.push(`   ${"".padEnd(width)}  ${"dynamic".padEnd(left)}  static`);
+  for (const [label, f] of rows)
+    out.push(`   ${label.padEnd(width)}  ${f(c.dynamic).padEnd(left)}  ${f(c.static)}`);
+  if (c.notTimed) out.push(`   start-up not timed: ${c.notTimed}`);
+  else if (c.dynamic.startUp && c.static.startUp) {
+    const d = c.dynamic.startUp.medianMs - c.static.startUp.medianMs;
+    out.push(
+      `   the static program starts ${Math.abs(d).toFixed(2)} ms ${d >= 0 ? "sooner" : "later"} (median; a run is fork, exec and exit from a shell loop, in batches taking turns)`,
+    );
+  }
+  out.push(`   archive members pulled in by the static link: ${c.pulled.length}`);
+  for (const m of full ? c.pulled : c.pulled.slice(0, 12))
+    out.push(
+      `     ${m.archive.slice(m.archive.lastIndexOf("/") + 1)}(${m.member}) for ${m.symbol}, needed by ${shortPath(m.by, r.dir)}`,
+    );
+  if (!full && c.pulled.length > 12) out.push(`     ... ${c.pulled.length - 12} more (--full)`);
 }
 
 /** The model as JSON: bigints as hex strings. */

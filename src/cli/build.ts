@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseAssembly } from "../build/assembly.js";
+import { runsHere, type StaticComparison, summarise, timeStartUp } from "../build/compare.js";
 import { type DriverCommand, linkDetails } from "../build/driver.js";
 import { followRelocations } from "../build/follow.js";
 import { parseLinkMap } from "../build/link-map.js";
@@ -38,6 +39,9 @@ const USAGE = `Usage: anatomy build [OPTIONS] FILE.c... [-- COMPILER FLAGS]
   -o OUT      the program to write (default: a.out in the build directory)
   --keep DIR  keep the phases' files in DIR (default: a temporary directory, named in the report)
   --cc CC     the driver to run (default: gcc; clang, aarch64-linux-gnu-gcc, ...)
+  --static    also link with -static and set the two programs side by side: sizes, what each needs
+              at run time, the archive members pulled in and why, start-up time over many runs
+  --runs N    start-up runs of each program for --static (default 200)
   --full      every header, section and archive member, not the first ones
   --json      the model as JSON
 `;
@@ -45,6 +49,8 @@ const USAGE = `Usage: anatomy build [OPTIONS] FILE.c... [-- COMPILER FLAGS]
 interface Options extends BuildRequest {
   json: boolean;
   full: boolean;
+  static: boolean;
+  runs: number;
 }
 
 function parseArgs(args: string[], io: CommandIO): Options | number {
@@ -56,6 +62,8 @@ function parseArgs(args: string[], io: CommandIO): Options | number {
     flags: [],
     json: false,
     full: false,
+    static: false,
+    runs: 200,
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
@@ -74,7 +82,16 @@ function parseArgs(args: string[], io: CommandIO): Options | number {
     }
     if (a === "--json") o.json = true;
     else if (a === "--full") o.full = true;
-    else if (a === "-o" || a === "--keep" || a === "--cc") {
+    else if (a === "--static") o.static = true;
+    else if (a === "--runs") {
+      const v = value();
+      if (v === undefined) return 1;
+      o.runs = Number(v);
+      if (!Number.isInteger(o.runs) || o.runs < 1 || o.runs > 100_000) {
+        io.stderr.write(`anatomy build: --runs needs a whole number from 1 to 100000, not ${v}\n`);
+        return 1;
+      }
+    } else if (a === "-o" || a === "--keep" || a === "--cc") {
       const v = value();
       if (v === undefined) return 1;
       if (a === "-o") o.output = v;
@@ -88,6 +105,10 @@ function parseArgs(args: string[], io: CommandIO): Options | number {
   }
   if (o.sources.length === 0) {
     io.stderr.write(USAGE);
+    return 1;
+  }
+  if (o.static && o.flags.includes("-static")) {
+    io.stderr.write("anatomy build: --static links the program both ways; leave -static out of the flags\n");
     return 1;
   }
   for (const s of o.sources) {
@@ -257,10 +278,50 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       report.problems.push(`${b.output}: ${describeElfError(e)}`);
     }
   }
+  if (o.static && report.link) report.static = staticBeside(o, b.output, report);
   if (o.json) io.stdout.write(`${JSON.stringify(buildModel(report), null, 2)}\n`);
   else io.stdout.write(renderBuild(report, o.full));
   for (const p of report.problems) io.stderr.write(`anatomy: ${p}\n`);
   return b.status !== 0 ? b.status : report.problems.length ? 1 : 0;
+}
+
+/** The same sources linked again with -static, and the two programs set side by side. */
+function staticBeside(o: Options, dynamicOutput: string, report: BuildReport): StaticComparison | undefined {
+  const output = `${dynamicOutput}-static`;
+  // The objects the first build made, linked again: only the link differs.
+  const objects = report.sources.map((s) => s.assembled?.file ?? s.source);
+  const b = runBuild({ ...o, sources: objects, output, keep: report.dir, flags: [...o.flags, "-static"] });
+  if (b.status !== 0 || !existsSync(output)) {
+    const why = b.notRun ?? (b.diagnostics.trim().split("\n").at(-1) || `exit status ${b.status}`);
+    report.problems.push(`${output}: the -static link failed: ${why}`);
+    return undefined;
+  }
+  try {
+    const dynamicFile = openElf(dynamicOutput);
+    const staticFile = openElf(output);
+    const members = parseLinkMap(readText(b.map) ?? "").archiveMembers.map((m) => ({
+      archive: m.archive ?? "",
+      member: m.member,
+      by: resolve(b.dir, m.by ?? ""),
+      symbol: m.symbol,
+    }));
+    const dynamic = summarise(
+      dynamicOutput,
+      dynamicFile,
+      statSync(dynamicOutput).size,
+      report.link?.archiveMembers ?? [],
+    );
+    const linkedStatic = summarise(output, staticFile, statSync(output).size, members);
+    const notTimed = runsHere(dynamicFile.header.e_machine)
+      ? undefined
+      : `programs for machine ${dynamicFile.header.e_machine} do not run on this ${process.arch} machine`;
+    if (!notTimed) [dynamic.startUp, linkedStatic.startUp] = timeStartUp([dynamicOutput, output], o.runs);
+    return { dynamic, static: linkedStatic, pulled: members, notTimed };
+  } catch (e) {
+    if (!isElfError(e)) throw e;
+    report.problems.push(`${output}: ${describeElfError(e)}`);
+    return undefined;
+  }
 }
 
 async function linkReport(
