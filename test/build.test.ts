@@ -356,6 +356,37 @@ test("an undefined symbol: the link phase fails with the linker's own message", 
   assert.match(r.stdout, /failed in the link phase/);
   assert.match(r.stdout, /undefined reference to `not_defined_anywhere'/);
   assert.match(r.stdout, /collect2: error: ld returned 1 exit status/);
+  // The message names the object this run made, and the object's relocation is listed unplaced.
+  assert.match(r.stdout, /a-undefined\.o: in function `main'/);
+  assert.match(r.stdout, /\.text\+0x[0-9a-f]+ R_X86_64_PLT32 not_defined_anywhere: the 4-byte distance/);
+  assert.match(
+    r.stdout,
+    /undefined: not_defined_anywhere, used by a-undefined\.o in main \(\.text\+0x[0-9a-f]+\) where nm shows U, .* no library on the link's search path defines it/,
+  );
+});
+
+test("a library left out: the explanation names the one on the search path that defines the symbol", async () => {
+  const r = await build(fixture("math.c"));
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /undefined reference to `sqrt'/);
+  assert.match(
+    r.stdout,
+    /undefined: sqrt, used by a-math\.o in main .* libm\.so \(-lm\) defines it: add -lm/,
+  );
+});
+
+test("a symbol defined twice: both definitions named, with what nm calls each", async () => {
+  const r = await build(fixture("two-a.c"), fixture("two-b.c"), fixture("dup.c"));
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /multiple definition of `shared_counter'/);
+  const lines = r.stdout.split("\n").filter((l) => l.includes("defined twice:"));
+  assert.deepEqual(
+    lines.map((l) => l.trim().replace(/ \(\.[a-z]+\+0x[0-9a-f]+\)/g, "")),
+    [
+      "defined twice: shared_counter is zero-initialised data (B, in .bss) in a-two-b.o and initialised data (D, in .data) in a-dup.o; keep one, and make the other static or declare it extern",
+      "defined twice: helper is a function (T, in .text) in a-two-b.o and a function (T, in .text) in a-dup.o; keep one, and make the other static or declare it extern",
+    ],
+  );
 });
 
 test("a missing compiler, a missing source: one line each", async () => {

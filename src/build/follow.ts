@@ -491,3 +491,9 @@ function linkerNote(
     return "defined in the program: the call goes straight to it, no PLT stub";
   return undefined;
 }
+
+/** The relocations of an object that was not linked (its link failed): what each asks for, unplaced. */
+export function unplacedRelocations(object: ElfFile): FollowedRelocation[] {
+  // With no section placed no field is read, so the object itself can stand for the program.
+  return followRelocations(object, object, () => undefined, undefined);
+}

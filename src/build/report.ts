@@ -3,6 +3,7 @@
 import type { ProgramSummary, StaticComparison } from "./compare.js";
 import type { DriverCommand, LinkCommand, Phase } from "./driver.js";
 import type { FollowedRelocation } from "./follow.js";
+import type { LinkError } from "./link-errors.js";
 import type { HeaderNode, Preprocessed } from "./preprocessed.js";
 
 /** A symbol of an object as nm lists it. */
@@ -78,6 +79,8 @@ export interface BuildReport {
   diagnostics: string;
   sources: SourceReport[];
   link: LinkReport | undefined;
+  /** A failed link's symbol errors, each read from the linker's message and explained. */
+  linkErrors?: { error: LinkError; explanation: string }[];
   /** With --static: the same sources linked with -static, beside the dynamic program. */
   static?: StaticComparison | undefined;
   /** What could not be read or explained; the rest of the report stands. */
@@ -131,6 +134,10 @@ export function renderBuild(r: BuildReport, full: boolean): string {
       `${r.compiler} failed${r.failedPhase ? ` in the ${r.failedPhase} phase` : ""} (exit status ${r.status}):`,
     );
     out.push(r.diagnostics.trimEnd());
+    if (r.linkErrors?.length) {
+      out.push("", "what the linker is saying:");
+      for (const e of r.linkErrors) out.push(`   ${e.explanation}`);
+    }
   }
   return `${out.join("\n")}\n`;
 }
@@ -179,7 +186,10 @@ function renderSource(s: SourceReport, r: BuildReport, full: boolean, out: strin
       `   sections: ${a.sections.map((x) => `${x.name} ${bytes(x.size)}${x.nobits ? " (no file space)" : ""}`).join(", ")}`,
     );
     out.push(`   symbols: ${a.symbols.map((x) => `${x.letter} ${x.name}`).join(", ")}`);
-    out.push(`   relocations: ${a.relocations.length} (each followed below, under link)`);
+    out.push(`   relocations: ${a.relocations.length}${r.link ? " (each followed below, under link)" : ""}`);
+    if (!r.link)
+      for (const x of a.relocations)
+        out.push(`     ${x.section}+${hex(x.offset)} ${x.type} ${x.symbol}: ${x.meaning}`);
   }
 }
 

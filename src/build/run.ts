@@ -72,8 +72,13 @@ export function runBuild(request: BuildRequest, cwd: string = process.cwd()): Bu
   run.commands = parseDriverTrace(r.stderr);
   if (run.status !== 0) {
     run.failedPhase = run.commands.at(-1)?.phase;
-    // Again without -v and -save-temps: the diagnostics alone, as the user would see them.
-    const quiet = spawnSync(request.cc, ["-o", output, ...sources, ...request.flags], {
+    // Again without -v and -save-temps: the diagnostics alone, as the user would see them. A failed
+    // link is run again over the objects this run made, so its messages name them (a-main.o), not
+    // the driver's temporary files.
+    const objects = run.commands.filter((c) => c.phase === "assemble" && c.output).map((c) => c.output as string);
+    const linking = run.failedPhase === "link" && objects.length > 0;
+    const inputs = linking ? [...objects, ...sources.filter((s) => !/\.(c|cc|cpp|cxx|C|i|ii|s|S)$/.test(s))] : sources;
+    const quiet = spawnSync(request.cc, ["-o", output, ...inputs, ...request.flags], {
       cwd: dir,
       encoding: "latin1",
       env,

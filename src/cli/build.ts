@@ -3,12 +3,13 @@
 // follows every relocation of the user's objects into the program.
 
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { parseAssembly } from "../build/assembly.js";
 import { runsHere, type StaticComparison, summarise, timeStartUp } from "../build/compare.js";
 import { type DriverCommand, linkDetails } from "../build/driver.js";
-import { followRelocations } from "../build/follow.js";
+import { followRelocations, unplacedRelocations } from "../build/follow.js";
+import { explainLinkErrors, parseLinkErrors } from "../build/link-errors.js";
 import { parseLinkMap } from "../build/link-map.js";
 import { parsePreprocessed } from "../build/preprocessed.js";
 import {
@@ -22,12 +23,12 @@ import {
 } from "../build/report.js";
 import { type BuildRequest, runBuild } from "../build/run.js";
 import { BufferSource } from "../elf/byte-source.js";
-import { SHF_ALLOC, SHT_NOBITS } from "../elf/constants.js";
+import { SHF_ALLOC, SHT_DYNSYM, SHT_NOBITS } from "../elf/constants.js";
 import { describeElfError, isElfError } from "../elf/errors.js";
 import { ElfFile } from "../elf/file.js";
 import { pltTrail } from "../link/plt.js";
 import { defaultNmOptions, filterSymbols, readNmTable, sortSymbols } from "../render/nm.js";
-import type { CommandIO } from "./io.js";
+import { type CommandIO, closeOpenFiles, openFile } from "./io.js";
 
 const USAGE = `Usage: anatomy build [OPTIONS] FILE.c... [-- COMPILER FLAGS]
   Runs the compiler driver once over the sources, keeping every phase's file, and explains each phase:
@@ -262,7 +263,8 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
               nobits: sh.sh_type === SHT_NOBITS,
             })),
           symbols: nmSymbols(obj),
-          relocations: [],
+          // Followed into the program after the link; listed unplaced if there is none.
+          relocations: unplacedRelocations(obj),
         };
       } catch (e) {
         report.problems.push(`${oFile}: ${isElfError(e) ? describeElfError(e) : (e as Error).message}`);
@@ -278,11 +280,89 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       report.problems.push(`${b.output}: ${describeElfError(e)}`);
     }
   }
+  if (b.failedPhase === "link" && linkCmd) {
+    const errors = parseLinkErrors(b.diagnostics);
+    const wanted = new Set(errors.filter((e) => e.kind === "undefined").map((e) => e.symbol));
+    const providers = wanted.size ? librariesDefining(wanted, linkDetails(linkCmd).searchDirs) : new Map();
+    const letters = (object: string, symbol: string) =>
+      report.sources
+        .find((x) => x.assembled && basename(x.assembled.file) === basename(object))
+        ?.assembled?.symbols.find((y) => y.name === symbol)?.letter;
+    const explained = explainLinkErrors(errors, letters, providers);
+    report.linkErrors = errors.map((error, i) => ({ error, explanation: explained[i] ?? "" }));
+  }
   if (o.static && report.link) report.static = staticBeside(o, b.output, report);
   if (o.json) io.stdout.write(`${JSON.stringify(buildModel(report), null, 2)}\n`);
   else io.stdout.write(renderBuild(report, o.full));
   for (const p of report.problems) io.stderr.write(`anatomy: ${p}\n`);
   return b.status !== 0 ? b.status : report.problems.length ? 1 : 0;
+}
+
+/** The names of `wanted` that an ELF shared library exports; none if it is not ELF or unreadable. */
+function exportedOf(path: string, wanted: Set<string>): string[] {
+  const found: string[] = [];
+  try {
+    const file = ElfFile.open(openFile(path));
+    for (const table of file.sectionHeaders.filter((sh) => sh.sh_type === SHT_DYNSYM))
+      for (const sym of file.symbols(table))
+        if (sym.name !== undefined && sym.shndx !== 0 && sym.st_info >> 4 !== 0 && wanted.has(sym.name))
+          found.push(sym.name);
+  } catch {
+    // not ELF or unreadable: it exports nothing we can read
+  } finally {
+    closeOpenFiles();
+  }
+  return found;
+}
+
+/** The absolute paths a small linker script's GROUP ( ... ) or INPUT ( ... ) names. */
+function scriptInputs(path: string): string[] {
+  try {
+    if (statSync(path).size > 65536) return [];
+    const text = readFileSync(path, "latin1");
+    if (!/^\s*(\/\*|GROUP|INPUT|OUTPUT_FORMAT)/m.test(text)) return [];
+    return [...text.matchAll(/(?:^|[\s(])(\/[^\s()]+)/g)].map((m) => m[1] as string);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * For symbols a link could not find: the shared libraries on its search path (`lib*.so`, what `-lNAME`
+ * finds) that export each, read from their dynamic symbol tables.
+ */
+function librariesDefining(wanted: Set<string>, searchDirs: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const seen = new Set<string>();
+  for (const dir of searchDirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir)
+        .filter((n) => /^lib.+\.so$/.test(n))
+        .sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const path = join(dir, name);
+      let real: string;
+      try {
+        real = realpathSync(path);
+      } catch {
+        continue; // a dangling link
+      }
+      if (seen.has(real)) continue;
+      seen.add(real);
+      // libc.so and libm.so are linker scripts naming the real libraries: GROUP ( /lib/.../libm.so.6 ... ).
+      for (const library of [path, ...scriptInputs(path)])
+        for (const name of exportedOf(library, wanted)) {
+          const list = out.get(name) ?? [];
+          if (!list.includes(path)) list.push(path);
+          out.set(name, list);
+        }
+    }
+  }
+  return out;
 }
 
 /** The same sources linked again with -static, and the two programs set side by side. */
