@@ -22,6 +22,7 @@ const steps = [
   ["layout against the real maps under gdb (exec stage)", ["scripts/compat-layout.mjs"]],
   ["layout against the real maps under gdb (entry stage)", ["scripts/compat-layout.mjs", "--stage", "entry"]],
   ["plt against objdump's @plt labels and branches, and readelf -D -r", ["scripts/compat-plt.mjs"]],
+  ["build against objdump -dr, readelf and gcc -###", ["scripts/compat-build.mjs"]],
   ["readelf, nm and size on truncated files against GNU binutils", ["scripts/compat-truncated.mjs"]],
   ["layout --aslr against 300 real runs of cat", ["scripts/check-aslr.mjs", "--bin", "node bin/anatomy.js"]],
   [
