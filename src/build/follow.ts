@@ -2,7 +2,15 @@
 // bytes the linker wrote there, and what those bytes point at (a function, a string, a PLT stub, a GOT
 // slot), checked against what the relocation asked for. The target is read from the bytes, not
 // assumed: the linker merges strings and relaxes GOT loads, and the bytes say what it did.
-import { EM_AARCH64, EM_X86_64, SHF_MERGE, SHT_NOBITS, SHT_RELA, STT_SECTION } from "../elf/constants.js";
+import {
+  EM_AARCH64,
+  EM_X86_64,
+  SHF_EXECINSTR,
+  SHF_MERGE,
+  SHT_NOBITS,
+  SHT_RELA,
+  STT_SECTION,
+} from "../elf/constants.js";
 import type { ElfFile } from "../elf/file.js";
 import { relocTypeName } from "../elf/reloc-types.js";
 import { sectionRelocations } from "../elf/relocation.js";
@@ -206,6 +214,7 @@ export function followRelocations(
   program: ElfFile,
   place: Placement,
   trail: PltTrail | undefined,
+  instructionEnd?: (address: bigint) => bigint | undefined,
 ): FollowedRelocation[] {
   const machine = object.header.e_machine;
   const rules = machine === EM_X86_64 ? X86_64_RULES : machine === EM_AARCH64 ? AARCH64_RULES : undefined;
@@ -373,13 +382,15 @@ export function followRelocations(
       }
       const value = fieldValue(bytes, rule.relative || (rule.size === 4 && r.r_type === 11));
       const at = rule.relative ? value + row.address - r.r_addend : value - r.r_addend;
-      describe(
-        row,
-        rule,
-        sym,
-        { at, reaches: at + r.r_addend + (rule.relative ? BigInt(rule.size) : 0n) },
-        before,
-      );
+      // A pc-relative field counts from the end of its instruction, which an immediate after the
+      // field moves past the field's own end (movb $0x78, x(%rip)): the decoder says where it is.
+      // In data (not code) a distance simply reaches S + A.
+      const inCode = (target.sh_flags & SHF_EXECINSTR) !== 0n;
+      const end =
+        rule.relative && inCode
+          ? (instructionEnd?.(row.address) ?? row.address + BigInt(rule.size))
+          : undefined;
+      describe(row, rule, sym, { at, reaches: end === undefined ? at + r.r_addend : end + value }, before);
     }
     for (const p of pages.values()) alone(p);
   }

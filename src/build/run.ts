@@ -1,7 +1,7 @@
 // Running the compiler driver: this command exists to run it. One run with -save-temps (every
 // phase's file is kept: .i, .s, .o), -v (the driver prints each program it runs, so the link command
 // shown is the one that ran) and a link map (which input gave each output section and symbol).
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -38,8 +38,28 @@ export interface BuildRun {
   notRun: string | undefined;
 }
 
-/** The driver, run once over the sources in the build directory. */
-export function runBuild(request: BuildRequest, cwd: string = process.cwd()): BuildRun {
+/** A program's exit status and stderr (its stdout is not the build's business: nothing or `-###`). */
+function runQuietly(
+  program: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ status: number | null; stderr: string; error: Error | undefined }> {
+  return new Promise((done) => {
+    const child = spawn(program, args, { ...options, stdio: ["ignore", "ignore", "pipe"] });
+    const chunks: Buffer[] = [];
+    const stderr = () => Buffer.concat(chunks).toString("latin1");
+    child.stderr.on("data", (c: Buffer) => chunks.push(c));
+    // A driver that cannot be started gives "error" (and maybe "close" after it): the first one counts.
+    child.on("error", (error) => done({ status: null, stderr: stderr(), error }));
+    child.on("close", (status) => done({ status, stderr: stderr(), error: undefined }));
+  });
+}
+
+/**
+ * The driver, run once over the sources in the build directory. It runs beside this process: what
+ * the caller does before awaiting it (loading the decoder it will need) costs no time.
+ */
+export async function runBuild(request: BuildRequest, cwd: string = process.cwd()): Promise<BuildRun> {
   const temporary = request.keep === undefined;
   const dir =
     request.keep !== undefined ? resolve(cwd, request.keep) : mkdtempSync(join(tmpdir(), "anatomy-build-"));
@@ -49,7 +69,7 @@ export function runBuild(request: BuildRequest, cwd: string = process.cwd()): Bu
   const sources = request.sources.map((s) => resolve(cwd, s));
   const args = ["-save-temps=cwd", "-v", `-Wl,-Map=${map}`, "-o", output, ...sources, ...request.flags];
   const env = { ...process.env, LC_ALL: "C" };
-  const r = spawnSync(request.cc, args, { cwd: dir, encoding: "latin1", env, maxBuffer: 64 << 20 });
+  const r = await runQuietly(request.cc, args, { cwd: dir, env });
   const run: BuildRun = {
     request,
     dir,
@@ -75,14 +95,16 @@ export function runBuild(request: BuildRequest, cwd: string = process.cwd()): Bu
     // Again without -v and -save-temps: the diagnostics alone, as the user would see them. A failed
     // link is run again over the objects this run made, so its messages name them (a-main.o), not
     // the driver's temporary files.
-    const objects = run.commands.filter((c) => c.phase === "assemble" && c.output).map((c) => c.output as string);
+    const objects = run.commands
+      .filter((c) => c.phase === "assemble" && c.output)
+      .map((c) => c.output as string);
     const linking = run.failedPhase === "link" && objects.length > 0;
-    const inputs = linking ? [...objects, ...sources.filter((s) => !/\.(c|cc|cpp|cxx|C|i|ii|s|S)$/.test(s))] : sources;
-    const quiet = spawnSync(request.cc, ["-o", output, ...inputs, ...request.flags], {
+    const inputs = linking
+      ? [...objects, ...sources.filter((s) => !/\.(c|cc|cpp|cxx|C|i|ii|s|S)$/.test(s))]
+      : sources;
+    const quiet = await runQuietly(request.cc, ["-o", output, ...inputs, ...request.flags], {
       cwd: dir,
-      encoding: "latin1",
       env,
-      maxBuffer: 64 << 20,
     });
     run.diagnostics = quiet.stderr || r.stderr;
   }

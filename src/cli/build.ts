@@ -22,8 +22,10 @@ import {
   type SourceReport,
 } from "../build/report.js";
 import { type BuildRequest, runBuild } from "../build/run.js";
+import { loadIced } from "../disasm/x86.js";
+import { x86InstructionBounds } from "../disasm/x86-refs.js";
 import { BufferSource } from "../elf/byte-source.js";
-import { SHF_ALLOC, SHT_DYNSYM, SHT_NOBITS } from "../elf/constants.js";
+import { EM_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHT_DYNSYM, SHT_NOBITS } from "../elf/constants.js";
 import { describeElfError, isElfError } from "../elf/errors.js";
 import { ElfFile } from "../elf/file.js";
 import { pltTrail } from "../link/plt.js";
@@ -187,7 +189,12 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   if (typeof o === "number") return o;
   // The macro counts (-dM) run beside the build: started first, read after.
   const macros = o.sources.map((source) => macroCount(o, source));
-  const b = runBuild(o);
+  const building = runBuild(o);
+  // While the driver runs: the x86 decoder (WASM, tens of milliseconds to load) that finds where each
+  // instruction of the program ends, unless the driver is a cross compiler for another machine.
+  if (!/^(aarch64|arm|riscv|mips|s390|powerpc|sparc|alpha|m68k|sh4|hppa|loongarch)/.test(basename(o.cc)))
+    await loadIced();
+  const b = await building;
   if (b.notRun) {
     io.stderr.write(`anatomy: build: ${b.notRun}\n`);
     return 127;
@@ -291,7 +298,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     const explained = explainLinkErrors(errors, letters, providers);
     report.linkErrors = errors.map((error, i) => ({ error, explanation: explained[i] ?? "" }));
   }
-  if (o.static && report.link) report.static = staticBeside(o, b.output, report);
+  if (o.static && report.link) report.static = await staticBeside(o, b.output, report);
   if (o.json) io.stdout.write(`${JSON.stringify(buildModel(report), null, 2)}\n`);
   else io.stdout.write(renderBuild(report, o.full));
   for (const p of report.problems) io.stderr.write(`anatomy: ${p}\n`);
@@ -365,12 +372,55 @@ function librariesDefining(wanted: Set<string>, searchDirs: string[]): Map<strin
   return out;
 }
 
+/**
+ * Where each instruction of an x86-64 object's code ends in the program: its code sections decoded
+ * where the link placed them. A pc-relative field counts from there.
+ */
+async function instructionEnds(
+  object: ElfFile,
+  program: ElfFile,
+  place: (section: string) => bigint | undefined,
+): Promise<(address: bigint) => bigint | undefined> {
+  const bounds: { start: bigint; end: bigint }[] = [];
+  for (const sh of object.sectionHeaders) {
+    if ((sh.sh_flags & SHF_EXECINSTR) === 0n || sh.sh_type === SHT_NOBITS || sh.sh_size === 0n) continue;
+    const address = place(object.sectionName(sh) ?? "");
+    const offset = address === undefined ? undefined : program.vaddrToOffset(address);
+    if (address === undefined || offset === undefined) continue;
+    const code = program.read(offset, Number(sh.sh_size), "the object's code in the program");
+    bounds.push(...(await x86InstructionBounds(code, address, 64)));
+  }
+  bounds.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return (address) => {
+    let lo = 0;
+    let hi = bounds.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const b = bounds[mid] as { start: bigint; end: bigint };
+      if (address < b.start) hi = mid - 1;
+      else if (address >= b.end) lo = mid + 1;
+      else return b.end;
+    }
+    return undefined;
+  };
+}
+
 /** The same sources linked again with -static, and the two programs set side by side. */
-function staticBeside(o: Options, dynamicOutput: string, report: BuildReport): StaticComparison | undefined {
+async function staticBeside(
+  o: Options,
+  dynamicOutput: string,
+  report: BuildReport,
+): Promise<StaticComparison | undefined> {
   const output = `${dynamicOutput}-static`;
   // The objects the first build made, linked again: only the link differs.
   const objects = report.sources.map((s) => s.assembled?.file ?? s.source);
-  const b = runBuild({ ...o, sources: objects, output, keep: report.dir, flags: [...o.flags, "-static"] });
+  const b = await runBuild({
+    ...o,
+    sources: objects,
+    output,
+    keep: report.dir,
+    flags: [...o.flags, "-static"],
+  });
   if (b.status !== 0 || !existsSync(output)) {
     const why = b.notRun ?? (b.diagnostics.trim().split("\n").at(-1) || `exit status ${b.status}`);
     report.problems.push(`${output}: the -static link failed: ${why}`);
@@ -457,7 +507,10 @@ async function linkReport(
     const place = (section: string) =>
       sections.flatMap((x) => x.inputs).find((i) => i.file === a.file && i.section === section)?.address;
     try {
-      a.relocations = followRelocations(openElf(a.file), program, place, trail);
+      const object = openElf(a.file);
+      const ends =
+        object.header.e_machine === EM_X86_64 ? await instructionEnds(object, program, place) : undefined;
+      a.relocations = followRelocations(object, program, place, trail, ends);
     } catch (e) {
       report.problems.push(`${a.file}: ${isElfError(e) ? describeElfError(e) : (e as Error).message}`);
     }

@@ -60,3 +60,26 @@ export async function x86References(
   }
   return out;
 }
+
+/** Where each instruction of the code in `bytes` (loaded at `address`) starts and ends, decoded in order. */
+export async function x86InstructionBounds(
+  bytes: Uint8Array,
+  address: bigint,
+  bits: 32 | 64,
+): Promise<{ start: bigint; end: bigint }[]> {
+  const m = await loadIced();
+  const out: { start: bigint; end: bigint }[] = [];
+  const decoder = new m.Decoder(bits, bytes, m.DecoderOptions.None);
+  const instr = new m.Instruction();
+  try {
+    decoder.ip = address;
+    while (decoder.canDecode) {
+      decoder.decodeOut(instr);
+      out.push({ start: instr.ip, end: instr.ip + BigInt(instr.length) });
+    }
+  } finally {
+    instr.free();
+    decoder.free();
+  }
+  return out;
+}
