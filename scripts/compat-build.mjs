@@ -74,13 +74,10 @@ const programs = [
   { name: "globals.c (aarch64)", sources: ["globals.c"], cc: "aarch64-linux-gnu-gcc" },
 ];
 
-/** A bigint from the JSON's "0x.." (negative ones come as "0x-4"), undefined for undefined. */
+/** A bigint from the JSON's "0x.." (negative ones as "-0x4"), undefined for undefined. */
 function big(s) {
   if (s === undefined || s === null) return undefined;
-  const m = /^(-?)0x(-?)([0-9a-f]+)$/i.exec(s);
-  if (!m) return BigInt(s);
-  const v = BigInt(`0x${m[3]}`);
-  return m[1] || m[2] ? -v : v;
+  return s.startsWith("-") ? -BigInt(s.slice(1)) : BigInt(s);
 }
 const hex = (v) => `0x${v.toString(16)}`;
 
@@ -258,6 +255,7 @@ const totals = {
   sectionsDiffer: 0,
   sectionsPadding: 0,
   linkerMade: 0,
+  byLinkerDiffer: 0,
   commands: 0,
   commandsSame: 0,
 };
@@ -416,7 +414,7 @@ for (const p of programs) {
   }
 
   // --- sections ---
-  const sc = { sections: 0, sum: 0, differ: 0, padding: 0, linkerMade: 0 };
+  const sc = { sections: 0, sum: 0, differ: 0, padding: 0, linkerMade: 0, byLinkerDiffer: 0 };
   const linkerMade = [];
   for (const s of programSections) {
     if (!s.flags.includes("A") || s.size === 0n) continue;
@@ -437,9 +435,16 @@ for (const p of programs) {
       sum += size;
       const key = `${i.file}\0${i.section}`;
       seen.set(key, (seen.get(key) ?? 0) + 1);
-      if (seen.get(key) > (allocatedSectionsOf(i.file).get(i.section) ?? 0)) {
+      const byLinker = seen.get(key) > (allocatedSectionsOf(i.file).get(i.section) ?? 0);
+      if (byLinker) {
         made += size;
         if (size > 0n) madeBy.add(`${i.file.slice(i.file.lastIndexOf("/") + 1)} ${i.section} ${size}`);
+      }
+      if (byLinker !== (i.byLinker === true)) {
+        sc.byLinkerDiffer++;
+        note(
+          `section ${s.name}: ${i.file} ${i.section} is ${byLinker ? "" : "not "}the linker's by its sections, ours says ${i.byLinker}`,
+        );
       }
     }
     if (made > 0n || mine.inputs.length === 0) sc.linkerMade++;
@@ -459,11 +464,11 @@ for (const p of programs) {
         if (address + size > end) end = address + size;
       }
       if (s.address + s.size > end) holes += s.address + s.size - end;
-      const padding = holes === s.size - sum;
+      const padding = holes === s.size - sum && big(mine.padding) === holes;
       if (padding && problems.length === 0) sc.padding++;
       const explained = padding
-        ? "all of it gaps between the inputs (alignment padding)"
-        : `${holes} B of gaps between the inputs`;
+        ? "all of it gaps between the inputs (alignment padding), as our padding says"
+        : `${holes} B of gaps between the inputs, our padding ${mine.padding}`;
       problems.push(`inputs sum to ${sum} B, readelf ${s.size} B: ${s.size - sum} B short, ${explained}`);
     }
     if (problems.length) {
@@ -495,7 +500,7 @@ for (const p of programs) {
     `${p.name}: ${c.relocations} relocations (${c.listsSame}/${j.sources.length} objects as objdump -r lists them), ${c.followed} followed, ${c.code} in code agree with objdump -d, ${c.data} in data agree with objdump -s and readelf -r, ${c.ehFrame} in .eh_frame, ${c.notFollowed} not followed, ${c.differ} differ${c.saysDisagree ? `, ${c.saysDisagree} anatomy itself says disagree` : ""}`,
   );
   console.log(
-    `  sections: ${sc.sections} allocated, ${sc.sum} sum to readelf -S, ${sc.differ} differ (${sc.padding} by alignment padding alone); ${sc.linkerMade} made by the linker (in whole or part); link command ${commandText}`,
+    `  sections: ${sc.sections} allocated, ${sc.sum} sum to readelf -S, ${sc.differ} differ (${sc.padding} by alignment padding alone); ${sc.linkerMade} made by the linker (in whole or part; ${sc.byLinkerDiffer} inputs where ours says otherwise); link command ${commandText}`,
   );
   for (const d of diffs.slice(0, show)) console.log(`    ${d}`);
   if (linkerMade.length)
@@ -509,11 +514,12 @@ for (const p of programs) {
   totals.sectionsDiffer += sc.differ;
   totals.sectionsPadding += sc.padding;
   totals.linkerMade += sc.linkerMade;
+  totals.byLinkerDiffer += sc.byLinkerDiffer;
 }
 for (const s of skipped) console.log(`skipped ${s}`);
 const t = totals;
 console.log(
-  `total: ${t.programs} programs, ${t.relocations} relocations, ${t.followed} followed, ${t.code + t.data} agree (${t.code} code, ${t.data} data), ${t.ehFrame} in .eh_frame, ${t.notFollowed} not followed, ${t.differ} differ, ${t.saysDisagree} anatomy says disagree; sections ${t.sections} allocated, ${t.sectionsSum} sum, ${t.sectionsDiffer} differ (${t.sectionsPadding} by alignment padding alone), ${t.linkerMade} made by the linker; link commands ${t.commandsSame}/${t.commands} as gcc -### prints them`,
+  `total: ${t.programs} programs, ${t.relocations} relocations, ${t.followed} followed, ${t.code + t.data} agree (${t.code} code, ${t.data} data), ${t.ehFrame} in .eh_frame, ${t.notFollowed} not followed, ${t.differ} differ, ${t.saysDisagree} anatomy says disagree; sections ${t.sections} allocated, ${t.sectionsSum} sum, ${t.sectionsDiffer} differ (${t.sectionsPadding} by alignment padding alone), ${t.linkerMade} made by the linker (${t.byLinkerDiffer} inputs where ours says otherwise); link commands ${t.commandsSame}/${t.commands} as gcc -### prints them`,
 );
 console.log(`(built in ${root})`);
 process.exitCode = 0;

@@ -65,7 +65,8 @@ interface Json {
       name: string;
       nobits: boolean;
       allocated: boolean;
-      inputs: { file: string; section: string; size: string }[];
+      padding: string;
+      inputs: { file: string; section: string; size: string; byLinker: boolean }[];
     }[];
   };
 }
@@ -148,6 +149,24 @@ test("build hello.c: each relocation's address, bytes and target agree with objd
   assert.match(j.link.libraries.printf ?? "", /libc\.so\.6$/);
   const bss = j.link.sections.find((s) => s.name === ".bss");
   assert.equal(bss?.nobits, true);
+  // What ld makes itself is the linker's, though the map files it under Scrt1.o; the rest is padding.
+  const plt = j.link.sections.find((s) => s.name === ".plt");
+  assert.ok(plt && plt.inputs.length > 0 && plt.inputs.every((i) => i.byLinker), ".plt is the linker's");
+  const text = j.link.sections.find((s) => s.name === ".text");
+  assert.ok(
+    text?.inputs.every((i) => !i.byLinker),
+    ".text is the objects'",
+  );
+  const readelf = spawnSync("readelf", ["-S", "-W", j.link.program], { encoding: "latin1" }).stdout;
+  let sized = 0;
+  for (const m of readelf.matchAll(/\] (\S+)\s+\S+\s+[0-9a-f]+ [0-9a-f]+ ([0-9a-f]+) /g)) {
+    const ours = j.link.sections.find((s) => s.name === m[1] && s.allocated);
+    if (!ours) continue;
+    const sum = ours.inputs.reduce((n, i) => n + BigInt(i.size), 0n) + BigInt(ours.padding);
+    assert.equal(sum, BigInt(`0x${m[2]}`), `${m[1]}: inputs and padding make readelf's size`);
+    sized++;
+  }
+  assert.ok(sized >= 20, `${sized} sections checked against readelf -S`);
   // What the object gave each output section is what its own sections hold.
   const obj = j.sources[0]?.assembled;
   for (const sec of obj?.sections ?? []) {

@@ -226,8 +226,14 @@ export function followRelocations(
   const stubs = new Map<bigint, string>();
   const slots = new Map<bigint, string>();
   const bySymbol = new Map<string, { stub: bigint | undefined; got: bigint }>();
+  // Where a COPY relocation puts the program's own copy of a library's variable (in .bss).
+  const copies = new Map<bigint, { symbol: string; relocation: string }>();
   for (const e of trail?.entries ?? []) {
     if (!e.symbol) continue;
+    if (e.kind === "COPY") {
+      copies.set(e.got, { symbol: e.symbol, relocation: e.relocation });
+      continue;
+    }
     if (e.stub) stubs.set(e.stub.address, e.symbol);
     slots.set(e.got, e.symbol);
     if (!bySymbol.has(e.symbol) || e.stub) bySymbol.set(e.symbol, { stub: e.stub?.address, got: e.got });
@@ -277,6 +283,13 @@ export function followRelocations(
     const atStartUp = row.address === undefined ? undefined : dynamic.get(row.address);
     if (atStartUp !== undefined) {
       row.note = `and ld.so fills it at start-up (${startUpWords(atStartUp.type)})`;
+      return;
+    }
+    const copy = at === undefined ? undefined : copies.get(at);
+    if (copy && copy.symbol === name) {
+      row.targetName = `${rule.field === "page" ? "the page of " : ""}${name}, the program's copy`;
+      const size = own?.st_size ? `${own.st_size} bytes in .bss, ` : "in .bss, ";
+      row.note = `the program's own copy of ${name} (${size}which ld.so fills from the library at start-up: ${copy.relocation}): the code reaches it directly, with no GOT slot`;
       return;
     }
     row.note = linkerNote(rule, before, program, row.address as bigint, slotOf, stubOf, row.agrees);

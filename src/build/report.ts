@@ -27,8 +27,14 @@ export interface SourceReport {
   compiled:
     | {
         file: string;
-        functions: { name: string; section: string; global: boolean }[];
-        objects: { name: string; section: string; size: number | undefined; global: boolean }[];
+        functions: { name: string; section: string; global: boolean; weak: boolean }[];
+        objects: {
+          name: string;
+          section: string;
+          size: number | undefined;
+          global: boolean;
+          weak: boolean;
+        }[];
         strings: { label: string | undefined; section: string; value: string }[];
         calls: { from: string; target: string; plt: boolean; instruction: string }[];
         instructions: number;
@@ -52,7 +58,10 @@ export interface OutputSection {
   nobits: boolean;
   /** SHF_ALLOC: part of the program's image. */
   allocated: boolean;
-  inputs: { file: string; section: string; address: bigint; size: bigint }[];
+  /** `byLinker`: made by the linker itself (.plt, .got, .dynsym ...), though the map files it under an input. */
+  inputs: { file: string; section: string; address: bigint; size: bigint; byLinker: boolean }[];
+  /** Bytes between and after the inputs, for alignment. */
+  padding: bigint;
 }
 
 export interface LinkReport {
@@ -142,6 +151,11 @@ export function renderBuild(r: BuildReport, full: boolean): string {
   return `${out.join("\n")}\n`;
 }
 
+/** A definition's binding as the source gave it: global (said by nothing), weak, or static. */
+function binding(d: { global: boolean; weak: boolean }): string {
+  return d.weak ? " (weak)" : d.global ? "" : " (static)";
+}
+
 function renderSource(s: SourceReport, r: BuildReport, full: boolean, out: string[]): void {
   out.push("", `== ${shortPath(s.source, r.dir)}`);
   const p = s.preprocessed;
@@ -166,11 +180,10 @@ function renderSource(s: SourceReport, r: BuildReport, full: boolean, out: strin
   const c = s.compiled;
   if (c) {
     out.push(`2. compile -> ${shortPath(c.file, r.dir)}: ${c.instructions} instructions`);
-    for (const f of c.functions)
-      out.push(`   function ${f.name} in ${f.section}${f.global ? "" : " (static)"}`);
+    for (const f of c.functions) out.push(`   function ${f.name} in ${f.section}${binding(f)}`);
     for (const o of c.objects)
       out.push(
-        `   data ${o.name} in ${o.section}${o.size !== undefined ? `, ${o.size} bytes` : ""}${o.global ? "" : " (static)"}`,
+        `   data ${o.name} in ${o.section}${o.size !== undefined ? `, ${o.size} bytes` : ""}${binding(o)}`,
       );
     for (const str of c.strings)
       out.push(
@@ -199,7 +212,7 @@ function renderLink(l: LinkReport, r: BuildReport, full: boolean, out: string[])
   out.push(`   start files: ${l.details.startFiles.map((f) => f.slice(f.lastIndexOf("/") + 1)).join(" ")}`);
   out.push(`   libraries: ${[...new Set(l.details.libraries)].map((x) => `-l${x}`).join(" ") || "none"}`);
   out.push(
-    `   interpreter: ${l.details.interpreter ?? "none (static)"}${l.details.pie ? "; position-independent (PIE)" : ""}`,
+    `   interpreter: ${l.details.interpreter ?? (l.details.shared ? "none (a shared library)" : "none (static)")}${l.details.pie ? "; position-independent (PIE)" : ""}`,
   );
   if (l.archiveMembers.length) {
     out.push(`   archive members pulled in: ${l.archiveMembers.length}`);
@@ -214,11 +227,19 @@ function renderLink(l: LinkReport, r: BuildReport, full: boolean, out: string[])
     if (s.size === 0n || !s.allocated) continue;
     const users = s.inputs.filter((i) => i.size > 0n && r.sources.some((x) => x.assembled?.file === i.file));
     if (!full && users.length === 0) continue;
+    // Adjacent pieces from the same giver are one: the linker's five .rela.dyn inputs, say.
+    const givers: { who: string; size: bigint }[] = [];
+    for (const i of s.inputs) {
+      if (i.size === 0n) continue;
+      const who = i.byLinker ? "the linker" : shortPath(i.file, r.dir);
+      const last = givers.at(-1);
+      if (last?.who === who) last.size += i.size;
+      else givers.push({ who, size: i.size });
+    }
+    const parts = givers.map((g) => `${g.who} ${bytes(g.size)}`);
+    if (s.padding > 0n) parts.push(`padding ${bytes(s.padding)}`);
     out.push(
-      `     ${s.name} ${hex(s.address)} ${bytes(s.size)}${s.nobits ? ", no file space" : ""}: ${s.inputs
-        .filter((i) => i.size > 0n)
-        .map((i) => `${shortPath(i.file, r.dir)} ${bytes(i.size)}`)
-        .join(", ")}`,
+      `     ${s.name} ${hex(s.address)} ${bytes(s.size)}${s.nobits ? ", no file space" : ""}: ${parts.join(", ")}`,
     );
   }
   out.push("   relocations followed into the program:");
@@ -282,7 +303,13 @@ function renderStatic(c: StaticComparison, r: BuildReport, full: boolean, out: s
 export function buildModel(r: BuildReport): unknown {
   return JSON.parse(
     JSON.stringify(r, (_k, v) =>
-      typeof v === "bigint" ? hex(v) : v instanceof Map ? Object.fromEntries(v) : v,
+      typeof v === "bigint"
+        ? v < 0n
+          ? `-${hex(-v)}`
+          : hex(v)
+        : v instanceof Map
+          ? Object.fromEntries(v)
+          : v,
     ),
   );
 }

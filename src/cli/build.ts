@@ -237,12 +237,18 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       const asm = parseAssembly(sText);
       s.compiled = {
         file: sFile,
-        functions: asm.functions.map((f) => ({ name: f.name, section: f.section, global: f.global })),
+        functions: asm.functions.map((f) => ({
+          name: f.name,
+          section: f.section,
+          global: f.global,
+          weak: f.weak,
+        })),
         objects: asm.objects.map((x) => ({
           name: x.name,
           section: x.section,
           size: typeof x.size === "number" ? x.size : undefined,
           global: x.global,
+          weak: x.weak,
         })),
         strings: asm.strings.map((x) => ({ label: x.label, section: x.section, value: x.value })),
         calls: asm.calls.map((x) => ({
@@ -474,21 +480,59 @@ async function linkReport(
     program.sectionHeaders.filter((sh) => sh.sh_type === SHT_NOBITS).map((sh) => program.sectionName(sh)),
   );
   // Output sections with an address: the default script names many that ld never makes.
+  // ld files what it makes itself (.interp, .dynsym, .plt, .got, .rela.dyn, the PLT's .eh_frame, ...)
+  // under its first input (Scrt1.o): an input past the file's own allocated sections of that name is
+  // the linker's.
+  const given = new Map<string, number>();
+  const inputSections = new Map<string, Map<string, number>>();
+  const madeByLinker = (file: string, section: string): boolean => {
+    if (file.endsWith(")") || !existsSync(file)) return false; // an archive member: its own section
+    let counts = inputSections.get(file);
+    if (!counts) {
+      counts = new Map();
+      try {
+        const f = openElf(file);
+        for (const sh of f.sectionHeaders) {
+          if ((sh.sh_flags & SHF_ALLOC) === 0n) continue;
+          const name = f.sectionName(sh) ?? "";
+          counts.set(name, (counts.get(name) ?? 0) + 1);
+        }
+      } catch {
+        return false; // not an object we can read: take the map at its word
+      }
+      inputSections.set(file, counts);
+    }
+    const key = `${file}\0${section}`;
+    const n = (given.get(key) ?? 0) + 1;
+    given.set(key, n);
+    return n > (counts.get(section) ?? 0);
+  };
   const sections: OutputSection[] = [];
   for (const s of map.outputSections) {
     if (s.address === undefined) continue;
     // Not the merged strings a file gave that were all duplicates (ld lists them past the section's end).
     const inputs = s.contributions
       .filter((c) => !c.excluded)
-      .map((c) => ({ file: resolve(dir, c.file), section: c.section, address: c.address, size: c.size }));
-    const allocated = allocatedNames.has(s.name);
+      .map((c) => {
+        const file = resolve(dir, c.file);
+        return {
+          file,
+          section: c.section,
+          address: c.address,
+          size: c.size,
+          byLinker: madeByLinker(file, c.section),
+        };
+      });
+    const size = s.size ?? 0n;
     sections.push({
       name: s.name,
       address: s.address,
-      size: s.size ?? 0n,
+      size,
       nobits: nobits.has(s.name),
-      allocated,
+      allocated: allocatedNames.has(s.name),
       inputs,
+      // Alignment gaps between the inputs and at the end (the map's *fill* and ALIGN).
+      padding: size - inputs.reduce((n, i) => n + i.size, 0n),
     });
   }
   const trail = program.programHeaders.some((p) => p.p_type === 2) ? pltTrail(program) : undefined;
