@@ -316,6 +316,10 @@ test("cross build for AArch64: calls, pages and low bits agree with aarch64-linu
   assert.ok(counts.branch >= 1 && counts.page >= 4 && counts.low >= 4, JSON.stringify(counts));
   const printf = hello.sources[0]?.assembled.relocations.find((r) => r.symbol === "printf");
   assert.equal(printf?.targetName, "printf@plt");
+  // Bound on the target machine: to the cross toolchain's libc, where the link found it.
+  const libc = hello.link.libraries.printf ?? "";
+  assert.match(libc, /aarch64-linux-gnu\/lib\/libc\.so\.6$/);
+  assert.equal(spawnSync("readelf", ["-h", libc], { encoding: "latin1" }).stdout.includes("AArch64"), true);
   // The address in .data.rel.ro is filled by ld.so at start-up (a RELATIVE relocation in a PIE).
   const data = hello.sources[0]?.assembled.relocations.find((r) => r.type === "R_AARCH64_ABS64");
   assert.match(data?.note ?? "", /R_AARCH64_RELATIVE/);

@@ -539,7 +539,17 @@ async function linkReport(
   const libraries = new Map<string, string | undefined>();
   if (trail) {
     const { fileReport } = await import("./plt.js");
-    const quiet = { ...io, stdout: { write: () => {} }, stderr: { write: () => {} } } as CommandIO;
+    // A program for another machine binds on that machine: to the cross toolchain's libraries, the
+    // directories its link searched (/usr/aarch64-linux-gnu/lib), as LD_LIBRARY_PATH would find them.
+    const env = runsHere(program.header.e_machine)
+      ? io.env
+      : {
+          ...io.env,
+          LD_LIBRARY_PATH: linkDetails(command)
+            .searchDirs.map((d) => resolve(d))
+            .join(":"),
+        };
+    const quiet = { ...io, env, stdout: { write: () => {} }, stderr: { write: () => {} } } as CommandIO;
     const plt = await fileReport(output, program, quiet, { code: false, addresses: false });
     if (typeof plt !== "number")
       for (const row of plt.rows) if (row.symbol) libraries.set(row.symbol, row.library);
