@@ -15,7 +15,9 @@
 // program: V8 then skips parsing and most lazy compiling. A cache V8 rejects (other Node, other flags)
 // only costs reading it. The ELF reader stays an ES module for library users.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -101,6 +103,7 @@ if (tsc.status !== 0) throw new Error("tsc could not write the ELF reader's decl
 // readers), output discarded; a command that fails here only goes without a cache.
 const sample = ["/bin/sh", "/usr/bin/env", process.execPath].find((p) => existsSync(p));
 const pid = String(process.pid);
+const cacheBuildDir = mkdtempSync(join(tmpdir(), "anatomy-cache-build-"));
 const runs = {
   readelf: ["-W", "-a", sample],
   nm: ["-D", sample],
@@ -115,6 +118,8 @@ const runs = {
   check: [sample],
   bundle: ["--help"],
   bind: [sample],
+  // A real build of the smallest fixture (the driver runs; without gcc, only --help is cached).
+  build: ["--keep", cacheBuildDir, fileURLToPath(new URL("../test/fixtures/build/hello.c", import.meta.url))],
 };
 const mainJs = fileURLToPath(new URL(`../${outdir}/cli/main.js`, import.meta.url));
 // A bundle with import() (the demangler's WASM glue) gets no cache: main.js then requires it as usual,
@@ -135,3 +140,4 @@ await Promise.all(
       }),
   ),
 );
+rmSync(cacheBuildDir, { recursive: true, force: true });

@@ -172,7 +172,7 @@ function renderSource(s: SourceReport, r: BuildReport, full: boolean, out: strin
           `   your code: ${pre.own.lines} lines, at lines ${pre.own.firstLine}-${pre.own.lastLine} of the .i`,
         );
       const tree: string[] = [];
-      headerLines(pre.headers, 2, tree, full ? Number.POSITIVE_INFINITY : 12);
+      headerLines(pre.headers, 2, tree, full ? Number.POSITIVE_INFINITY : 8);
       out.push(...tree.map((l) => `  ${l}`));
       if (!full && tree.length < headers) out.push(`      ... ${headers - tree.length} more (--full)`);
     }
@@ -206,9 +206,18 @@ function renderSource(s: SourceReport, r: BuildReport, full: boolean, out: strin
   }
 }
 
+/** Relocations listed in the one-screen summary; --full lists them all. */
+const RELOCATIONS_SHOWN = 10;
+
 function renderLink(l: LinkReport, r: BuildReport, full: boolean, out: string[]): void {
   out.push("", `== link -> ${shortPath(l.program, r.dir)}`);
-  out.push(`4. link: ${[l.command.program, ...l.command.args].join(" ")}`);
+  // The whole command is long (a screen of -L and -plugin options): --full and the JSON have it.
+  const objects = r.sources.flatMap((s) => (s.assembled ? [shortPath(s.assembled.file, r.dir)] : []));
+  out.push(
+    full
+      ? `4. link: ${[l.command.program, ...l.command.args].join(" ")}`
+      : `4. link: ${l.command.program.slice(l.command.program.lastIndexOf("/") + 1)} (the linker, run by the driver) with ${l.command.args.length} arguments (--full shows them): ${objects.join(" ")} -o ${shortPath(l.program, r.dir)}`,
+  );
   out.push(`   start files: ${l.details.startFiles.map((f) => f.slice(f.lastIndexOf("/") + 1)).join(" ")}`);
   out.push(`   libraries: ${[...new Set(l.details.libraries)].map((x) => `-l${x}`).join(" ") || "none"}`);
   out.push(
@@ -242,20 +251,25 @@ function renderLink(l: LinkReport, r: BuildReport, full: boolean, out: string[])
       `     ${s.name} ${hex(s.address)} ${bytes(s.size)}${s.nobits ? ", no file space" : ""}: ${parts.join(", ")}`,
     );
   }
-  out.push("   relocations followed into the program:");
-  for (const s of r.sources)
-    for (const x of s.assembled?.relocations ?? []) {
-      const file = shortPath(s.assembled?.file ?? "", r.dir);
-      const at = x.address !== undefined ? hex(x.address) : "not placed";
-      const lib = x.imported ? l.libraries.get(x.imported.symbol) : undefined;
-      const check = x.agrees === true ? "ok" : x.agrees === false ? `EXPECTED ${hex(x.expected ?? 0n)}` : "";
-      out.push(`     ${file} ${x.section}+${hex(x.offset)} ${x.type} ${x.symbol}: ${x.meaning}`);
-      if (x.bytes !== undefined)
-        out.push(
-          `       at ${at}: ${x.bytes} -> ${x.reaches !== undefined ? hex(x.reaches) : "?"} ${x.targetName ?? ""}${x.imported ? `, GOT slot ${hex(x.imported.got)}${lib ? `, bound to ${lib}` : ""}` : ""}  ${check}`.trimEnd(),
-        );
-      if (x.note) out.push(`       ${x.note}`);
-    }
+  const all = r.sources.flatMap((s) => (s.assembled?.relocations ?? []).map((x) => ({ s, x })));
+  const agree = all.filter(({ x }) => x.agrees === true).length;
+  const shown = full ? all : all.slice(0, RELOCATIONS_SHOWN);
+  out.push(
+    `   relocations followed into the program: ${all.length}, ${agree} agreeing with the symbols' placement`,
+  );
+  for (const { s, x } of shown) {
+    const file = shortPath(s.assembled?.file ?? "", r.dir);
+    const at = x.address !== undefined ? hex(x.address) : "not placed";
+    const lib = x.imported ? l.libraries.get(x.imported.symbol) : undefined;
+    const check = x.agrees === true ? "ok" : x.agrees === false ? `EXPECTED ${hex(x.expected ?? 0n)}` : "";
+    out.push(`     ${file} ${x.section}+${hex(x.offset)} ${x.type} ${x.symbol}: ${x.meaning}`);
+    if (x.bytes !== undefined)
+      out.push(
+        `       at ${at}: ${x.bytes} -> ${x.reaches !== undefined ? hex(x.reaches) : "?"} ${x.targetName ?? ""}${x.imported ? `, GOT slot ${hex(x.imported.got)}${lib ? `, bound to ${lib}` : ""}` : ""}  ${check}`.trimEnd(),
+      );
+    if (x.note) out.push(`       ${x.note}`);
+  }
+  if (shown.length < all.length) out.push(`     ... ${all.length - shown.length} more (--full)`);
   if (l.disagreements) out.push(`   ${l.disagreements} field(s) disagree with the symbols' placement`);
 }
 

@@ -187,13 +187,14 @@ function readText(path: string): string | undefined {
 export async function run(args: string[], io: CommandIO): Promise<number> {
   const o = parseArgs(args, io);
   if (typeof o === "number") return o;
-  // The macro counts (-dM) run beside the build: started first, read after.
-  const macros = o.sources.map((source) => macroCount(o, source));
   const building = runBuild(o);
   // While the driver runs: the x86 decoder (WASM, tens of milliseconds to load) that finds where each
   // instruction of the program ends, unless the driver is a cross compiler for another machine.
   if (!/^(aarch64|arm|riscv|mips|s390|powerpc|sparc|alpha|m68k|sh4|hppa|loongarch)/.test(basename(o.cc)))
     await loadIced();
+  // The macro counts (-dM) then run beside the driver and the analysis on the core left over: they
+  // are read at the end.
+  const macros = o.sources.map((source) => macroCount(o, source));
   const b = await building;
   if (b.notRun) {
     io.stderr.write(`anatomy: build: ${b.notRun}\n`);
@@ -228,7 +229,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
           iText !== undefined
             ? parsePreprocessed(iText, pre?.inputs.find((i) => inDir(i) === source) ?? source)
             : undefined,
-        macros: await macros[o.sources.map((x) => resolve(x)).indexOf(source)],
+        macros: undefined,
       };
     const cc = iFile ? by("compile", iFile) : undefined;
     const sFile = cc?.output ? inDir(cc.output) : undefined;
@@ -304,6 +305,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     const explained = explainLinkErrors(errors, letters, providers);
     report.linkErrors = errors.map((error, i) => ({ error, explanation: explained[i] ?? "" }));
   }
+  for (const [i, s] of report.sources.entries()) if (s.preprocessed) s.preprocessed.macros = await macros[i];
   if (o.static && report.link) report.static = await staticBeside(o, b.output, report);
   if (o.json) io.stdout.write(`${JSON.stringify(buildModel(report), null, 2)}\n`);
   else io.stdout.write(renderBuild(report, o.full));
@@ -550,7 +552,11 @@ async function linkReport(
             .join(":"),
         };
     const quiet = { ...io, env, stdout: { write: () => {} }, stderr: { write: () => {} } } as CommandIO;
-    const plt = await fileReport(output, program, quiet, { code: false, addresses: false });
+    const plt = await fileReport(output, program, quiet, {
+      code: false,
+      addresses: false,
+      programOnly: true,
+    });
     if (typeof plt !== "number")
       for (const row of plt.rows) if (row.symbol) libraries.set(row.symbol, row.library);
   }

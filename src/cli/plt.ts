@@ -165,7 +165,7 @@ export async function fileReport(
   file: string,
   elf: ElfFile,
   io: CommandIO,
-  parts: { code: boolean; addresses: boolean } = { code: true, addresses: true },
+  parts: { code: boolean; addresses: boolean; programOnly?: boolean } = { code: true, addresses: true },
 ): Promise<PltReport | number> {
   if (!pltSupported(elf.header.e_machine)) {
     io.stderr.write(
@@ -184,7 +184,7 @@ export async function fileReport(
   const bound = new Map<string, { to: string; value: bigint | undefined }>();
   const weakUnresolved = new Set<string>();
   if (!graph.fatal) {
-    const result = bindGraph(graph, fs, { run: true });
+    const result = bindGraph(graph, fs, { run: true, programOnly: parts.programOnly === true });
     for (const b of result.bindings) {
       if (b.from !== file || b.internal) continue;
       const key = bindingKey(b.symbol, b.version, relocationClass(elf.header.e_machine, b.relocType));

@@ -495,6 +495,11 @@ export interface BindOptions {
    * bind to libc's). Only without an error before: a real run ends at its first one.
    */
   run?: boolean;
+  /**
+   * Only the program's own relocations (its imports), not the libraries' among themselves: what a
+   * view of the program's bindings needs. The lookups are the same; the libraries' are skipped.
+   */
+  programOnly?: boolean;
 }
 
 /**
@@ -593,7 +598,7 @@ export function bindGraph(graph: LinkGraph, fs: LinkFs, options: BindOptions = {
         : undefined;
     for (let i = order.length - 1; i >= 0; i--) {
       const o = order[i]!;
-      if (o.kind === "interpreter") continue;
+      if (o.kind === "interpreter" || (options.programOnly && o !== graph.main)) continue;
       const m = mapOf(o);
       result.order.push(m.name);
       if (!relocs || !m.file) continue;
@@ -602,7 +607,14 @@ export function bindGraph(graph: LinkGraph, fs: LinkFs, options: BindOptions = {
     const rtld = graph.objects.find((o) => o.kind === "interpreter");
     const rtldNeeded = rtld !== undefined && graph.objects.some((o) => o.deps.some((d) => d.object === rtld));
     const libcVersion = machine !== undefined ? LIBC_FIRST_VERSION.get(machine) : undefined;
-    if (options.run && rtldNeeded && relocs && libcVersion && result.problems.length === 0) {
+    if (
+      options.run &&
+      !options.programOnly &&
+      rtldNeeded &&
+      relocs &&
+      libcVersion &&
+      result.problems.length === 0
+    ) {
       const main = mapOf(graph.main);
       const version = { name: libcVersion, hash: elfHash(libcVersion), hidden: false, filename: undefined };
       for (const symbol of ["calloc", "free", "malloc", "realloc"]) {
