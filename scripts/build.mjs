@@ -15,9 +15,17 @@
 // program: V8 then skips parsing and most lazy compiling. A cache V8 rejects (other Node, other flags)
 // only costs reading it. The ELF reader stays an ES module for library users.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -83,6 +91,31 @@ await Promise.all([
   }),
 ]);
 writeFileSync(new URL(`../${outdir}/cli/package.json`, import.meta.url), '{ "type": "commonjs" }\n');
+
+// The malloc recorder `anatomy trace --malloc` preloads into the program (native/malloc-shim.c), built
+// with the machine's C compiler when there is one; without one, --malloc says so and the rest works.
+const shim = fileURLToPath(new URL(`../${outdir}/native/anatomy-malloc.so`, import.meta.url));
+mkdirSync(dirname(shim), { recursive: true });
+const cc = ["cc", "gcc", "clang"].find((c) => spawnSync(c, ["--version"], { stdio: "ignore" }).status === 0);
+const shimBuilt =
+  cc !== undefined &&
+  spawnSync(
+    cc,
+    [
+      "-O2",
+      "-Wall",
+      "-shared",
+      "-fPIC",
+      "-o",
+      shim,
+      fileURLToPath(new URL("../native/malloc-shim.c", import.meta.url)),
+    ],
+    { stdio: "inherit" },
+  ).status === 0;
+if (!shimBuilt)
+  console.warn(
+    `anatomy: ${cc ? `${cc} could not build native/malloc-shim.c` : "no C compiler (cc, gcc, clang)"}: \`anatomy trace --malloc\` will be unavailable`,
+  );
 
 // Type declarations for the ELF reader, the package's library entry ("exports": "./elf"), from its
 // sources alone with no DOM and no Node types: it compiling so also shows it stays browser-safe.
