@@ -13,6 +13,11 @@ for f in $fixtures; do
   name=${f/\//-}
   LC_ALL=C objdump -d "test/fixtures/$f" | tail -n +4 > "$out/$name.d.txt"
 done
+# -D: data decoded as code, .bss listed as its zeros, an instruction cut at the next label, a prefix
+# cut off by the section's end, the section-start label from the section's nearest symbol.
+for f in x86_64/pie x86_64/ties x86_64/libdemo.so x86_64/static-pie; do
+  LC_ALL=C objdump -D "test/fixtures/$f" | tail -n +4 > "$out/${f/\//-}.D.txt"
+done
 LC_ALL=C objdump -d --no-show-raw-insn test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.no-raw.txt"
 LC_ALL=C objdump -d --no-addresses test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.no-addresses.txt"
 LC_ALL=C objdump -dw test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.wide.txt"

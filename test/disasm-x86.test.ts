@@ -34,6 +34,15 @@ test("objdump -d -M suffix (setcc, .s on second encodings, fwait joined, jmpq/jm
   assert.equal(await listing("test/fixtures/i386/pie", suffix), golden("i386-pie.suffix.txt"));
 });
 
+test("objdump -D: data as code, .bss as its zeros, instructions cut at labels, prefixes cut at the end, section-start labels", async () => {
+  for (const f of ["x86_64/pie", "x86_64/ties", "x86_64/libdemo.so", "x86_64/static-pie"])
+    assert.equal(
+      await listing(`test/fixtures/${f}`, { all: true }),
+      golden(`${f.replace("/", "-")}.D.txt`),
+      f,
+    );
+});
+
 test("objdump -d --no-show-raw-insn, --no-addresses, -w", async () => {
   const pie = "test/fixtures/x86_64/pie";
   assert.equal(await listing(pie, { showRaw: false }), golden("x86_64-pie.no-raw.txt"));

@@ -91,6 +91,17 @@ export class LineBuffer {
     this.pos = p;
   }
 
+  /**
+   * The raw column of an instruction of `length` bytes of which only `shown` are printed (the rest are
+   * past the next label): each missing byte leaves just its separating space.
+   */
+  rawColumnCut(data: Uint8Array, at: number, shown: number, length: number, width: number): void {
+    this.rawColumn(data, at, shown, 0);
+    this.pos--; // rawColumn ended with the tab
+    this.spaces(length - shown + (width - length) * 3);
+    this.byte(9);
+  }
+
   /** A non-negative integer below 2^53 in hex, right-aligned in `width` columns with spaces. */
   hexRight(v: number, width: number): void {
     let digits = 1;

@@ -206,7 +206,9 @@ function selectSections(file: ElfFile, opts: DisassembleOptions): SectionHeader[
   const symtabStrings = new Set(sections.filter((s) => s.sh_type === SHT_SYMTAB).map((s) => s.sh_link));
   const out: SectionHeader[] = [];
   for (const sh of sections) {
-    if (sh.sh_type === SHT_NULL || sh.sh_type === SHT_NOBITS || sh.sh_size === 0n) continue;
+    if (sh.sh_type === SHT_NULL || sh.sh_size === 0n) continue;
+    // Observed: -D (or -j) lists .bss too, as the zeros it holds in memory: its labels and `...`.
+    if (sh.sh_type === SHT_NOBITS && !opts.all && opts.sections.length === 0) continue;
     const name = file.sectionName(sh) ?? "";
     if (opts.sections.length > 0 && !opts.sections.includes(name)) continue;
     // A section named with -j is disassembled whatever its flags, as objdump does.
@@ -304,13 +306,34 @@ export interface SectionListing {
   opts: DisassembleOptions;
 }
 
+/** The section's symbol (not a section symbol) nearest at or before `at`, else the first after it. */
+function sectionNearest(index: SymbolIndex, section: number, at: bigint): DisasmSymbol | undefined {
+  let before: DisasmSymbol | undefined;
+  let after: DisasmSymbol | undefined;
+  for (const s of index.sorted) {
+    if (s.section !== section || s.sectionSymbol || s.synthetic) continue;
+    if (s.address <= at) before = s;
+    else if (!after) after = s;
+  }
+  return before ?? after;
+}
+
+/**
+ * A NOBITS section's bytes: zeros (untouched pages cost no memory). Past 256 MiB, which no real .bss
+ * reaches but a damaged header can claim, the listing stops at that much.
+ */
+function zeroFill(size: bigint): Uint8Array {
+  return new Uint8Array(Number(size < NOBITS_LISTED ? size : NOBITS_LISTED));
+}
+const NOBITS_LISTED = 256n << 20n;
+
 export function sectionListing(
   file: ElfFile,
   sh: SectionHeader,
   index: SymbolIndex,
   opts: DisassembleOptions,
 ): SectionListing {
-  const data = file.sectionData(sh);
+  const data = sh.sh_type === SHT_NOBITS ? zeroFill(sh.sh_size) : file.sectionData(sh);
   const start = sh.sh_addr;
   const end = start + BigInt(data.length);
   const labels = index.sorted.filter((s) => s.section === sh.index && s.address >= start && s.address < end);
@@ -447,7 +470,14 @@ async function listSection(
     // `<first@plt-0x20>` (as it is in a stripped file).
     const unnamed =
       after?.synthetic && sectionMapping(file, sh.index).some((m) => m.offset <= from) && !before;
-    const sym = before ?? (unnamed ? undefined : after);
+    // Observed (objdump -D): with no symbol at or before the start, the label is
+    // the section's nearest symbol that is not a section symbol, wherever its address lies: a TLS
+    // symbol's offset in its block (`<prog_tls+0x3d8c>` for .tdata), or one past the end (`<_edata-0x8>`).
+    const own =
+      (before === undefined || before.sectionSymbol) && !unnamed
+        ? sectionNearest(index, sh.index, at)
+        : undefined;
+    const sym = own ?? before ?? (unnamed ? undefined : after);
     label(ctx, w, at, sym ? withOffset(sym.name, at - sym.address) : name);
   }
   const pieces =
@@ -571,7 +601,17 @@ export function renderRange(
       continue;
     }
     const insn = decoder.decode(data, pos, start, symbolize, limit);
-    const length = Math.min(insn.length, limit - pos);
+    // Observed (objdump -D): an instruction that runs into the next label is decoded whole, but only
+    // its bytes before the label are printed (each missing one leaves its separating space) and the
+    // listing goes on at the label: `41                 \trex.B ret`, then `<eight>: c3 ret`.
+    const cut =
+      next < stops.length &&
+      stopOffsets[next] === stopAt &&
+      pos + insn.length > stopAt &&
+      insn.chunk === undefined
+        ? stopAt - pos
+        : 0;
+    const length = cut || Math.min(insn.length, limit - pos);
     addressColumn(pos);
     if (length === 0) {
       // What objdump could not read ends the section's listing.
@@ -589,7 +629,8 @@ export function renderRange(
       const lineBytes = decoder.layout?.bytesPerLine ?? BYTES_PER_LINE;
       const perLine = opts.wide ? length : lineBytes;
       const first = Math.min(perLine, length);
-      w.rawColumn(data, pos, first, lineBytes);
+      if (cut && insn.length <= lineBytes) w.rawColumnCut(data, pos, cut, insn.length, lineBytes);
+      else w.rawColumn(data, pos, first, lineBytes);
       writeText(w, insn);
       w.byte(NEWLINE);
       for (let line = perLine; line < length; line += perLine) {

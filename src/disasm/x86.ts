@@ -225,8 +225,14 @@ export class X86Disassembler implements IntelHost {
     if (code === iced.Code.INVALID) {
       this.nextOffset = -1;
       // An instruction cut off by the end of the section prints as its first byte.
-      if (decoder.lastError === iced.DecoderError.NoMoreBytes)
-        return { length: 1, text: `.byte 0x${(bytes[offset] as number).toString(16)}` };
+      // Observed: a prefix there prints as its name (`rex.R`, `addr32`), anything else as `.byte`.
+      if (decoder.lastError === iced.DecoderError.NoMoreBytes) {
+        const first = bytes[offset] as number;
+        const is64 = this.options.bits === 64;
+        const name =
+          is64 && isRex(first) ? rexName(first) : first === 0x67 && !is64 ? "addr16" : PREFIX_NAME[first];
+        return { length: 1, text: name ?? `.byte 0x${first.toString(16)}` };
+      }
       if (bytes[offset] === 0xf0 && offset + 1 < limit) {
         const locked = this.lockedForm(bytes, offset, base, symbolize, limit);
         if (locked) return locked;
