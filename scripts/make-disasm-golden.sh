@@ -15,7 +15,7 @@ for f in $fixtures; do
 done
 # -D: data decoded as code, .bss listed as its zeros, an instruction cut at the next label, a prefix
 # cut off by the section's end, the section-start label from the section's nearest symbol.
-for f in x86_64/pie x86_64/ties x86_64/libdemo.so x86_64/static-pie; do
+for f in x86_64/pie x86_64/ties x86_64/libdemo.so x86_64/static-pie x86_64/debug-zlib-gnu.o x86_64/debug-zstd; do
   LC_ALL=C objdump -D "test/fixtures/$f" | tail -n +4 > "$out/${f/\//-}.D.txt"
 done
 LC_ALL=C objdump -d --no-show-raw-insn test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.no-raw.txt"

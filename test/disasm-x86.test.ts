@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { nodeDecompressors } from "../src/cli/decompressors.js";
 import { x86Disassembler } from "../src/disasm/x86.js";
 import { listing } from "./helpers/disasm.js";
 
@@ -38,6 +39,14 @@ test("objdump -D: data as code, .bss as its zeros, instructions cut at labels, p
   for (const f of ["x86_64/pie", "x86_64/ties", "x86_64/libdemo.so", "x86_64/static-pie"])
     assert.equal(
       await listing(`test/fixtures/${f}`, { all: true }),
+      golden(`${f.replace("/", "-")}.D.txt`),
+      f,
+    );
+  // Compressed debug sections (zlib .zdebug_*, zstd SHF_COMPRESSED) are listed decompressed.
+  const decompressors = nodeDecompressors();
+  for (const f of ["x86_64/debug-zlib-gnu.o", "x86_64/debug-zstd"])
+    assert.equal(
+      await listing(`test/fixtures/${f}`, { all: true, decompressors }),
       golden(`${f.replace("/", "-")}.D.txt`),
       f,
     );

@@ -580,13 +580,14 @@ class ObjdumpRun {
       inlineRelocs: o.reloc,
       inlineDynRelocs: o.dynamicReloc,
       ...(this.demangle ? { demangle: this.demangle } : {}),
+      decompressors: this.decompressors,
     };
     // A file read from disk can be read by worker threads too, which list pieces of long sections.
     let threads: ListingThreads | undefined;
     const fd = sourceDescriptor(source);
     if (fd !== undefined) {
       const { listingThreadCount, listingThreads } = await import("./listing-threads.js");
-      const { demangle: _, ...rest } = options;
+      const { demangle: _, decompressors: __, ...rest } = options;
       threads = listingThreads(
         {
           fd,

@@ -4,6 +4,7 @@
 // `FILE:     file format ...` header; this writes from the first `Disassembly of section` on, one
 // section at a time, so a 100 MB .text never sits in memory as text.
 import {
+  type Decompressors,
   type ElfFile,
   EM_386,
   EM_AARCH64,
@@ -16,6 +17,7 @@ import {
   relocTypeName,
   type SectionHeader,
   SHF_ALLOC,
+  SHF_COMPRESSED,
   SHF_EXECINSTR,
   SHT_DYNSYM,
   SHT_NOBITS,
@@ -24,6 +26,7 @@ import {
   SHT_RELA,
   SHT_STRTAB,
   SHT_SYMTAB,
+  sectionContents,
   sectionRelocations,
 } from "../elf/index.js";
 import { aarch64PltSymbols, isMappingSymbol, mappingAddresses, mappingSymbols } from "./aarch64-symbols.js";
@@ -70,6 +73,8 @@ export interface DisassembleOptions {
   inlineRelocs: boolean;
   inlineDynRelocs: boolean;
   demangle?: (name: string) => string;
+  /** For compressed sections (-D of .zdebug_info, SHF_COMPRESSED .debug_*): listed decompressed. */
+  decompressors?: Decompressors;
 }
 
 /** What `objdump -d` alone asks for. */
@@ -333,9 +338,17 @@ export function sectionListing(
   index: SymbolIndex,
   opts: DisassembleOptions,
 ): SectionListing {
-  const data = sh.sh_type === SHT_NOBITS ? zeroFill(sh.sh_size) : file.sectionData(sh);
+  // Observed: a compressed section is listed as what it decompresses to, under its own name.
+  const data =
+    sh.sh_type === SHT_NOBITS
+      ? zeroFill(sh.sh_size)
+      : opts.decompressors
+        ? sectionContents(file, sh, opts.decompressors)
+        : file.sectionData(sh);
   const start = sh.sh_addr;
   const end = start + BigInt(data.length);
+  if (BigInt(data.length) !== sh.sh_size && sh.sh_type !== SHT_NOBITS)
+    index.resizeSection(sh.index, start, end);
   const labels = index.sorted.filter((s) => s.section === sh.index && s.address >= start && s.address < end);
   const stops: DisasmSymbol[] = [];
   for (const s of labels)
@@ -512,7 +525,9 @@ function sharedListing(file: ElfFile): boolean {
 
 /** A section long enough to list in pieces. */
 function long(sh: SectionHeader, threads: ListingThreads): boolean {
-  return sh.sh_type !== SHT_NOBITS && sh.sh_size >= BigInt(2 * threads.pieceBytes);
+  // A compressed section's bytes are not the file's: it is listed here, whole.
+  const compressed = (sh.sh_flags & SHF_COMPRESSED) !== 0n;
+  return sh.sh_type !== SHT_NOBITS && !compressed && sh.sh_size >= BigInt(2 * threads.pieceBytes);
 }
 
 /** A piece of the section's listing, as bytes (what a helper thread sends back). */

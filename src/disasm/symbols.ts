@@ -144,6 +144,11 @@ export class SymbolIndex {
     this.sectionNames = options.sectionNames ?? new Map();
   }
 
+  /** A section listed at another size than its header's (a compressed one, decompressed). */
+  resizeSection(section: number, start: bigint, end: bigint): void {
+    if (this.sectionRanges.has(section)) this.sectionRanges.set(section, [start, end]);
+  }
+
   /** Index of the first symbol with address > `address`. */
   private upperBound(address: bigint, list: DisasmSymbol[]): number {
     let numbers = this.addresses.get(list);

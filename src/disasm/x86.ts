@@ -174,6 +174,12 @@ export class X86Disassembler implements IntelHost {
     return name;
   }
 
+  /** A register in AT&T syntax, where objdump spells the debug registers %db0-%db15 (Intel: dr0). */
+  attReg(r: number): string {
+    const name = this.reg(r);
+    return name.startsWith("dr") ? `db${name.slice(2)}` : name;
+  }
+
   /** Decodes the instruction at `bytes[offset]`, which sits at `base + offset`. */
   decode(
     bytes: Uint8Array,
@@ -511,7 +517,7 @@ export class X86Disassembler implements IntelHost {
         case K.Register:
           // The port in in/out/ins/outs is written (%dx).
           if (ins.opRegister(i) === iced.Register.DX && PORT_IO.test(code)) ops.push("(%dx)");
-          else ops.push(`%${this.reg(ins.opRegister(i))}`);
+          else ops.push(`%${this.attReg(ins.opRegister(i))}`);
           break;
         case K.NearBranch16:
         case K.NearBranch32:
