@@ -18,6 +18,9 @@ import { ROOT } from "./lib/fixtures.mjs";
 register();
 const elf = await import(pathToFileURL(join(ROOT, "src/elf/index.ts")).href);
 const listing = await import(pathToFileURL(join(ROOT, "src/disasm/listing.ts")).href);
+const { nodeDecompressors } = await import(pathToFileURL(join(ROOT, "src/cli/decompressors.ts")).href);
+// As src/cli/objdump.ts passes them: compressed sections are listed decompressed.
+const decompressors = nodeDecompressors();
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -126,7 +129,7 @@ async function ours(path, opts) {
   await listing.disassemble(
     file,
     path,
-    { ...listing.DISASSEMBLE_DEFAULTS, ...opts },
+    { ...listing.DISASSEMBLE_DEFAULTS, decompressors, ...opts },
     { write: (s) => chunks.push(s) },
     { write: (s) => errs.push(s) },
   );
