@@ -334,6 +334,15 @@ test("cross build for AArch64: calls, pages and low bits agree with aarch64-linu
       ["R_AARCH64_LD64_GOT_LO12_NC", "stdout's GOT slot"],
     ],
   );
+  // --static for another machine: both programs compared, neither run here.
+  const cross = await build("--json", "--static", "--cc", AARCH64_CC, fixture("hello.c"));
+  assert.equal(cross.status, 0, cross.stderr);
+  const pair = (
+    JSON.parse(cross.stdout) as { static: { notTimed: string; static: Summary; dynamic: Summary } }
+  ).static;
+  assert.match(pair.notTimed, /^AArch64 programs do not run on this/);
+  assert.equal(pair.static.startUp, undefined);
+  assert.equal(pair.static.interpreter, undefined);
   // The program's own variable reached through a GOT slot that holds its address.
   const two = await buildJson("--cc", AARCH64_CC, fixture("two-a.c"), fixture("two-b.c"));
   checkAarch64(two);

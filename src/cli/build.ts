@@ -30,6 +30,7 @@ import { describeElfError, isElfError } from "../elf/errors.js";
 import { ElfFile } from "../elf/file.js";
 import { pltTrail } from "../link/plt.js";
 import { defaultNmOptions, filterSymbols, readNmTable, sortSymbols } from "../render/nm.js";
+import { machineName } from "../render/readelf/names.js";
 import { type CommandIO, closeOpenFiles, openFile } from "./io.js";
 
 const USAGE = `Usage: anatomy build [OPTIONS] FILE.c... [-- COMPILER FLAGS]
@@ -452,7 +453,7 @@ async function staticBeside(
     const linkedStatic = summarise(output, staticFile, statSync(output).size, members);
     const notTimed = runsHere(dynamicFile.header.e_machine)
       ? undefined
-      : `programs for machine ${dynamicFile.header.e_machine} do not run on this ${process.arch} machine`;
+      : `${machineName(dynamicFile.header.e_machine)} programs do not run on this ${process.arch} machine`;
     if (!notTimed) [dynamic.startUp, linkedStatic.startUp] = timeStartUp([dynamicOutput, output], o.runs);
     return { dynamic, static: linkedStatic, pulled: members, notTimed };
   } catch (e) {
