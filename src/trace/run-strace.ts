@@ -1,0 +1,341 @@
+// Running a program under strace: this command exists to run it. The only file of src/trace that
+// touches processes and files; what it collects (strace's text, /proc/PID/maps snapshots) is read by
+// the pure parser and model beside it.
+//
+// strace writes to its own file (-o), so the program's stdin, stdout and stderr are its own. Two
+// snapshots of /proc/PID/maps are taken from outside, at moments strace holds the process still:
+// - at each execve's return: `-e inject=execve:delay_exit=US` holds the new image before its first
+//   instruction. strace does not tamper with the first execve, the one it starts, so the program is
+//   started through /usr/bin/env, whose execve of the program is the second one, the one held. (A
+//   signal injected at execve would stop the new image with no timing, but with --seccomp-bpf the
+//   kernel drops a signal given at the seccomp stop.)
+// - at exit_group's entry: `-e inject=exit_group:delay_enter=US` holds each process with its address
+//   space whole.
+// A snapshot is kept only if /proc/PID/syscall still shows the process held in that call after the
+// read (in time, not after it went on). strace writes each part of a line as it goes (`exit_group(0`
+// appears before the process is held), so watching the file's growth tells when to read.
+import { spawn } from "node:child_process";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  watch,
+  writeFileSync,
+} from "node:fs";
+import { constants, release, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Snapshot } from "./address-space.js";
+
+/** The system calls traced: every one that changes an address space, and each process's birth and end. */
+export const TRACED_SYSCALLS = [
+  "execve",
+  "execveat",
+  "fork",
+  "vfork",
+  "clone",
+  "clone3",
+  "exit",
+  "exit_group",
+  "mmap",
+  "munmap",
+  "mprotect",
+  "pkey_mprotect",
+  "mremap",
+  "brk",
+  "madvise",
+  "mlock",
+  "mlock2",
+  "munlock",
+  "mlockall",
+  "munlockall",
+  "shmat",
+  "shmdt",
+  // Where each thread's TLS block is (ARCH_SET_FS): names the anonymous mapping that holds it.
+  "arch_prctl",
+] as const;
+
+export interface TraceRequest {
+  /** The program as the user named it (argv[0]) and its path found as execvp would. */
+  program: string;
+  path: string;
+  args: string[];
+  strace: string;
+  /** -k: each call's stack (libunwind), for attribution. */
+  stacks: boolean;
+  /** --seccomp-bpf: only the traced calls stop the program. */
+  seccomp: boolean;
+  /** Read /proc/PID/maps after each execve and at each exit_group. */
+  snapshots: boolean;
+  /** How long strace holds a process at an execve's return and exit_group's entry, in microseconds. */
+  holdMicros: number;
+  /** Where strace's text and the snapshots go; else a new temporary directory. */
+  dir?: string;
+}
+
+export interface TraceRun {
+  dir: string;
+  traceFile: string;
+  /** strace's command line as run. */
+  argv: string[];
+  /** strace's exit status: the program's (128 + signal when a signal killed it). */
+  status: number;
+  snapshots: Snapshot[];
+  /** Snapshots read too late (the process had gone on): not kept. */
+  missedSnapshots: number;
+  /** The trampoline's execves at the start of the trace that are not the program's (env's own). */
+  trampolineExecs: number;
+  wallMicros: number;
+  /** strace could not be started. */
+  notRun: string | undefined;
+}
+
+const ENV = "/usr/bin/env";
+
+export function straceArgs(
+  request: TraceRequest,
+  traceFile: string,
+): { argv: string[]; trampoline: boolean } {
+  const argv = [request.strace, "-f", "-q", "-ttt", "-i", "-y"];
+  if (request.stacks) argv.push("-k");
+  if (request.seccomp) argv.push("--seccomp-bpf");
+  argv.push("-e", `trace=${TRACED_SYSCALLS.join(",")}`, "-o", traceFile);
+  // env would take a program named NAME=VALUE for a variable; such a program is run directly (no
+  // snapshot of its first image).
+  const trampoline = request.snapshots && !request.program.includes("=");
+  if (request.snapshots) {
+    argv.push("-e", `inject=execve,execveat:delay_exit=${request.holdMicros}`);
+    argv.push("-e", `inject=exit_group:delay_enter=${request.holdMicros}`);
+  }
+  argv.push("--");
+  if (trampoline) argv.push(ENV, "--");
+  // argv[0] as the user gave it; env and strace search PATH as execvp does, which found `path`.
+  argv.push(trampoline ? request.program : request.path, ...request.args);
+  return { argv, trampoline };
+}
+
+/** Watches strace's file as it grows, taking the snapshots at the moments it says the process is held. */
+class SnapshotTaker {
+  readonly snapshots: Snapshot[] = [];
+  missed = 0;
+  private offset = 0;
+  private tail = "";
+  private readonly execs = new Map<number, number>();
+  private readonly exitTaken = new Set<number>();
+  private fd: number | undefined;
+  constructor(private readonly file: string) {}
+
+  poll(): void {
+    if (this.fd === undefined) {
+      try {
+        this.fd = openSync(this.file, "r");
+      } catch {
+        return;
+      }
+    }
+    const buf = Buffer.allocUnsafe(1 << 16);
+    for (;;) {
+      const n = readSync(this.fd, buf, 0, buf.length, this.offset);
+      if (n <= 0) break;
+      this.offset += n;
+      this.tail += buf.toString("latin1", 0, n);
+    }
+    let nl = this.tail.indexOf("\n");
+    while (nl >= 0) {
+      this.line(this.tail.slice(0, nl), true);
+      this.tail = this.tail.slice(nl + 1);
+      nl = this.tail.indexOf("\n");
+    }
+    // `PID TIME [IP] exit_group(0` without its end: the process is held at the call's entry.
+    if (this.tail) this.line(this.tail, false);
+  }
+
+  private line(text: string, whole: boolean): void {
+    const m = /^(\d+) \S+ (?:\[[0-9a-f?]+\] )?(.*)$/.exec(text);
+    if (!m) return;
+    const pid = Number(m[1]);
+    const rest = m[2] as string;
+    // A successful execve, held at its return (59 execve, 322 execveat on x86-64). Only successful
+    // ones are counted: a shell's PATH search tries several.
+    if (
+      whole &&
+      /^(?:<\.\.\. execve(?:at)? resumed>.*|execve(?:at)?\(.*)\) += 0(?: \(DELAYED\))?$/.test(rest)
+    ) {
+      const execIndex = this.execs.get(pid) ?? 0;
+      this.execs.set(pid, execIndex + 1);
+      if (rest.endsWith(" (DELAYED)")) this.take(pid, "exec", execIndex, ["59 ", "322 "]);
+      return;
+    }
+    // `exit_group(0` without its end: the process is held at the call's entry (231 on x86-64).
+    if (rest.startsWith("exit_group(") && !/\) += /.test(rest) && !this.exitTaken.has(pid)) {
+      this.exitTaken.add(pid);
+      this.take(pid, "exit", 0, ["231 "]);
+    }
+  }
+
+  private take(pid: number, at: Snapshot["at"], execIndex: number, calls: string[]): void {
+    const maps = readText(`/proc/${pid}/maps`);
+    // start_brk and start_stack: where the kernel's [heap] and [stack] names are decided.
+    const stat = readText(`/proc/${pid}/stat`);
+    const syscall = readText(`/proc/${pid}/syscall`) ?? "";
+    if (maps !== undefined && calls.some((c) => syscall.startsWith(c)) && tracingStop(pid))
+      this.snapshots.push({ pid, at, execIndex, maps, stat });
+    else this.missed++;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "latin1");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether /proc/PID/stat shows the process held by its tracer (state `t`). */
+function tracingStop(pid: number): boolean {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (stat === undefined) return false;
+  const close = stat.lastIndexOf(")");
+  return stat.slice(close + 2, close + 3) === "t";
+}
+
+export function runTrace(request: TraceRequest): Promise<TraceRun> {
+  const dir = request.dir ?? mkdtempSync(join(tmpdir(), "anatomy-trace-"));
+  mkdirSync(dir, { recursive: true });
+  const traceFile = join(dir, "strace.txt");
+  writeFileSync(traceFile, "");
+  const { argv, trampoline } = straceArgs(request, traceFile);
+  const taker = new SnapshotTaker(traceFile);
+  const started = process.hrtime.bigint();
+  return new Promise((done) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: "inherit" });
+    const watcher = request.snapshots ? watch(traceFile, () => taker.poll()) : undefined;
+    const timer = request.snapshots ? setInterval(() => taker.poll(), 5) : undefined;
+    let finished = false;
+    const finish = (status: number, notRun: string | undefined) => {
+      if (finished) return;
+      finished = true;
+      watcher?.close();
+      if (timer) clearInterval(timer);
+      taker.close();
+      done({
+        dir,
+        traceFile,
+        argv,
+        status,
+        snapshots: taker.snapshots,
+        missedSnapshots: taker.missed,
+        trampolineExecs: trampoline ? 1 : 0,
+        wallMicros: Number((process.hrtime.bigint() - started) / 1000n),
+        notRun,
+      });
+    };
+    child.on("error", (e) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      finish(127, code === "ENOENT" ? `${request.strace}: not found` : `${request.strace}: ${e.message}`);
+    });
+    child.on("close", (code, signal) => {
+      taker.poll();
+      finish(code ?? 128 + signalNumber(signal), undefined);
+    });
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal === null ? 0 : (constants.signals[signal] ?? 0);
+}
+
+/** A file's device and inode as /proc/PID/maps prints them (`fe:00 339380`), from stat. */
+export function statIdentity(path: string): { dev: string; inode: string } | undefined {
+  try {
+    const st = statSync(path.replace(/ \(deleted\)$/, ""), { bigint: true });
+    // new_encode_dev's inverse: major in bits 8-19 and 32-43, minor in bits 0-7 and 20-31.
+    const dev = st.dev;
+    const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+    const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+    const h = (n: number) => n.toString(16).padStart(2, "0");
+    return { dev: `${h(major)}:${h(minor)}`, inode: st.ino.toString() };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A run as kept on disk (`anatomy trace --keep DIR`), to be read again without running anything:
+ * strace.txt, maps.PID.exec.N and maps.PID.exit with their stat.* beside them, and run.json (the
+ * command, its status, the kernel, the files' devices and inodes as they were).
+ */
+export interface KeptRun {
+  text: string;
+  snapshots: Snapshot[];
+  meta: RunMeta;
+}
+
+export interface RunMeta {
+  argv: string[];
+  status: number;
+  trampolineExecs: number;
+  kernel: string;
+  overcommitNever: boolean;
+  wallMicros: number;
+  missedSnapshots: number;
+  files: Record<string, { dev: string; inode: string }>;
+}
+
+export function saveRun(dir: string, text: string, snapshots: Snapshot[], meta: RunMeta): void {
+  mkdirSync(dir, { recursive: true });
+  if (join(dir, "strace.txt") !== meta.argv[meta.argv.indexOf("-o") + 1])
+    writeFileSync(join(dir, "strace.txt"), text, "latin1");
+  for (const s of snapshots) {
+    const name = s.at === "exec" ? `${s.pid}.exec.${s.execIndex}` : `${s.pid}.exit`;
+    writeFileSync(join(dir, `maps.${name}`), s.maps, "latin1");
+    if (s.stat !== undefined) writeFileSync(join(dir, `stat.${name}`), s.stat, "latin1");
+  }
+  writeFileSync(join(dir, "run.json"), `${JSON.stringify(meta, null, 2)}\n`);
+}
+
+/** A kept run, or why it cannot be read. */
+export function loadRun(dir: string): KeptRun | string {
+  let text: string;
+  let meta: RunMeta;
+  try {
+    text = readFileSync(join(dir, "strace.txt"), "latin1");
+  } catch {
+    return "no strace.txt in it (not a directory kept by anatomy trace --keep)";
+  }
+  try {
+    meta = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as RunMeta;
+  } catch {
+    return "its run.json is missing or not JSON";
+  }
+  const snapshots: Snapshot[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    const m = /^maps\.(\d+)\.(exec\.(\d+)|exit)$/.exec(f);
+    if (!m) continue;
+    snapshots.push({
+      pid: Number(m[1]),
+      at: m[3] !== undefined ? "exec" : "exit",
+      execIndex: m[3] !== undefined ? Number(m[3]) : 0,
+      maps: readFileSync(join(dir, f), "latin1"),
+      stat: readText(join(dir, f.replace(/^maps/, "stat"))),
+    });
+  }
+  return { text, snapshots, meta };
+}
+
+/** The kernel's release and whether vm.overcommit_memory is 2 (MAP_NORESERVE then ignored). */
+export function kernelOfThisMachine(): { kernel: string; overcommitNever: boolean } {
+  return {
+    kernel: release(),
+    overcommitNever: readText("/proc/sys/vm/overcommit_memory")?.trim() === "2",
+  };
+}
