@@ -13,7 +13,7 @@ test("package.json is ready to publish: bin, engines, files, exports with types,
   assert.equal(pkg.private, undefined);
   assert.deepEqual(pkg.bin, { anatomy: "bin/anatomy.js" });
   assert.equal(pkg.engines.node, ">=20");
-  assert.deepEqual(pkg.files, ["bin", "dist", "README.md"]);
+  assert.deepEqual(pkg.files, ["bin", "dist", "native", "README.md"]);
   assert.equal(pkg.exports["./elf"].types, "./dist/elf/index.d.ts");
   assert.equal(pkg.types, "./dist/elf/index.d.ts");
   assert.equal(pkg.allowScripts?.esbuild, true);

@@ -324,13 +324,13 @@ function sectionNearest(index: SymbolIndex, section: number, at: bigint): Disasm
 }
 
 /**
- * A NOBITS section's bytes: zeros (untouched pages cost no memory). Past 256 MiB, which no real .bss
- * reaches but a damaged header can claim, the listing stops at that much.
+ * A NOBITS section's bytes: zeros. Past 4 MiB (a damaged header can claim any size, and the buffer is
+ * real memory) the listing stops at that much: a known limit for a larger .bss.
  */
 function zeroFill(size: bigint): Uint8Array {
   return new Uint8Array(Number(size < NOBITS_LISTED ? size : NOBITS_LISTED));
 }
-const NOBITS_LISTED = 256n << 20n;
+const NOBITS_LISTED = 4n << 20n;
 
 export function sectionListing(
   file: ElfFile,
