@@ -94,7 +94,6 @@ const skip = !onPath("gcc")
 
 test("a fresh run of life.c, compiled now: the replay at exit equals the kernel's maps", {
   skip,
-  todo: "a fresh run's pieces do not yet all have one owner (work in progress in src/trace/address-space.ts)",
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "anatomy-trace-test-"));
   const program = join(dir, "life");

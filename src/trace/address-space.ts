@@ -146,8 +146,15 @@ export interface MemoryChange {
   path: string | undefined;
   /** Protections after the change, for mmap and mprotect (`rw-p`). */
   perms: string | undefined;
-  /** Bytes that were executable before and became writable, or were writable and became executable. */
+  /** Anonymous memory that became executable by this change (mapped so, or mprotect'ed to it). */
   madeExecutable: boolean;
+  /** The maps name of the mapping the call's instruction pointer was in, before the change. */
+  ipObject: string | undefined;
+}
+
+/** Where the bytes each change mapped are counted (Replay keeps them by change and by owner). */
+export interface Ledger {
+  add(origin: number, mm: number, delta: bigint): void;
 }
 
 /** One address space: its VMAs in address order and the brk and stack the kernel names by. */
@@ -161,17 +168,17 @@ export class AddressSpace {
   constructor(
     readonly id: number,
     private readonly rules: KernelRules,
-    private readonly tally: Map<number, bigint>,
+    private readonly ledger: Ledger,
   ) {}
 
   clone(id: number): AddressSpace {
-    const copy = new AddressSpace(id, this.rules, this.tally);
+    const copy = new AddressSpace(id, this.rules, this.ledger);
     // fork copies every VMA but those marked MADV_DONTFORK (dup_mmap); the child's pages are its own
     // from now on, owned by the change that first mapped them in the parent.
     copy.vmas = this.vmas
       .filter((v) => !(v.flags & VM.DONTCOPY))
       .map((v) => ({ ...v, pieces: v.pieces.map((p) => ({ ...p })) }));
-    for (const v of copy.vmas) for (const p of v.pieces) this.count(p, 1n);
+    for (const v of copy.vmas) for (const p of v.pieces) copy.count(p, 1n);
     copy.startBrk = this.startBrk;
     copy.brk = this.brk;
     copy.startStack = this.startStack;
@@ -184,8 +191,9 @@ export class AddressSpace {
     return this.vmas.reduce((s, v) => s + (v.end - v.start), 0n);
   }
 
-  private count(p: Piece, sign: bigint): void {
-    this.tally.set(p.origin, (this.tally.get(p.origin) ?? 0n) + sign * (p.end - p.start));
+  /** Counts a piece's bytes as mapped (sign 1) or gone (-1). */
+  count(p: Piece, sign: bigint): void {
+    this.ledger.add(p.origin, this.id, sign * (p.end - p.start));
   }
 
   /** The VMA containing addr. */
@@ -279,6 +287,30 @@ export class AddressSpace {
       if (v.flags & VM.WRITE) v.touched = true;
     }
     this.mergeAround(start, end);
+  }
+
+  /** Makes change `origin` the owner of the pages in [start, end) (memory made executable is the JIT's). */
+  reown(start: bigint, end: bigint, origin: number): void {
+    for (const v of this.vmas) {
+      if (v.end <= start || v.start >= end) continue;
+      const pieces: Piece[] = [];
+      for (const p of v.pieces) {
+        const s = p.start > start ? p.start : start;
+        const e = p.end < end ? p.end : end;
+        if (s >= e || p.origin === origin) {
+          pieces.push(p);
+          continue;
+        }
+        if (p.start < s) pieces.push({ ...p, end: s });
+        const taken = { start: s, end: e, origin: p.origin };
+        this.count(taken, -1n);
+        taken.origin = origin;
+        this.count(taken, 1n);
+        pieces.push(taken);
+        if (p.end > e) pieces.push({ ...p, start: e });
+      }
+      v.pieces = pieces;
+    }
   }
 
   mprotect(start: bigint, end: bigint, prot: number): void {
@@ -414,6 +446,11 @@ export interface ReplayOptions {
   fileIdentity?: FileIdentity;
   /** Execves of the root pid before the program's (a trampoline's own): their images are not kept. */
   skipExecs?: number;
+  /**
+   * The owner a change's bytes count under (attribute.ts), asked once the change is applied; the
+   * address space is as the change left it. Without it, each change's kind.
+   */
+  classify?: (change: MemoryChange, mm: AddressSpace, process: ProcessInfo) => string;
 }
 
 /** A process and the address spaces it had, one per exec. */
@@ -446,12 +483,16 @@ export interface ExitComparison {
  * Replays every change in order. The pieces' owners are decided elsewhere (attribute.ts): each piece
  * names the change that made it.
  */
-export class Replay {
+export class Replay implements Ledger {
   readonly changes: MemoryChange[] = [];
   readonly processes = new Map<number, ProcessInfo>();
   readonly spaces: AddressSpace[] = [];
-  /** Bytes mapped now per change that made them (an owner's size is the sum over its changes). */
+  /** Bytes mapped now per change that made them. */
   readonly live = new Map<number, bigint>();
+  /** The owner each change's bytes count under (ReplayOptions.classify), by change index. */
+  readonly keyOf: string[] = [];
+  /** Per address space, per owner: the bytes mapped now and the most ever mapped at once. */
+  readonly owners = new Map<number, Map<string, { now: bigint; peak: bigint }>>();
   readonly comparisons: ExitComparison[] = [];
   /** Calls on an address space the replay does not know. */
   unknown = 0;
@@ -470,8 +511,37 @@ export class Replay {
         this.births.set(Number(e.result.value), e);
   }
 
+  add(origin: number, mm: number, delta: bigint): void {
+    this.live.set(origin, (this.live.get(origin) ?? 0n) + delta);
+    const key = this.keyOf[origin];
+    if (key !== undefined) this.addOwned(mm, key, delta);
+  }
+
+  private addOwned(mm: number, key: string, delta: bigint): void {
+    let byKey = this.owners.get(mm);
+    if (!byKey) this.owners.set(mm, (byKey = new Map()));
+    const t = byKey.get(key) ?? { now: 0n, peak: 0n };
+    t.now += delta;
+    if (t.now > t.peak) t.peak = t.now;
+    byKey.set(key, t);
+  }
+
   /** Feeds one event (in the parser's order: each call where it finished). */
   apply(e: TraceEvent): void {
+    const from = this.changes.length;
+    this.applyEvent(e);
+    // Each new change gets its owner once it is done (what it replaced is already counted off).
+    for (let i = from; i < this.changes.length; i++) {
+      const c = this.changes[i] as MemoryChange;
+      const mm = this.spaces[c.mm] as AddressSpace;
+      const key = this.options.classify?.(c, mm, this.process(c.pid)) ?? c.kind;
+      this.keyOf[c.index] = key;
+      const bytes = this.live.get(c.index) ?? 0n;
+      this.addOwned(c.mm, key, bytes);
+    }
+  }
+
+  private applyEvent(e: TraceEvent): void {
     if (e.type === "exit") {
       const p = this.process(e.pid);
       p.exit = { status: e.status, signal: e.signal, time: e.time };
@@ -549,13 +619,16 @@ export class Replay {
       path: undefined,
       perms: undefined,
       madeExecutable: false,
+      ipObject: undefined,
     };
+    const at = e?.ip !== undefined ? mm.find(e.ip) : undefined;
+    if (at) c.ipObject = vmaName(mm, at);
     this.changes.push(c);
     return c;
   }
 
   private newSpace(): AddressSpace {
-    const mm = new AddressSpace(this.spaces.length, this.options.rules, this.live);
+    const mm = new AddressSpace(this.spaces.length, this.options.rules, this);
     this.spaces.push(mm);
     return mm;
   }
@@ -630,7 +703,7 @@ export class Replay {
         touched: (flags & VM.WRITE) !== 0,
         pieces: [piece],
       });
-      this.live.set(c.index, (this.live.get(c.index) ?? 0n) + (m.end - m.start));
+      mm.count(piece, 1n);
     }
     c.mapped = mm.size();
     const first = mm.vmas[0];
@@ -665,7 +738,7 @@ export class Replay {
     c.mapped = stack.start - real.start;
     c.perms = permsOf(stack.flags);
     const piece: Piece = { start: real.start, end: stack.start, origin: c.index };
-    this.live.set(c.index, c.mapped);
+    mm.count(piece, 1n);
     stack.pieces.unshift(piece);
     stack.pgoff -= c.mapped / PAGE;
     stack.start = real.start;
@@ -713,6 +786,7 @@ export class Replay {
         const start = pageDown(call.addr);
         const end = pageUp(call.addr + call.length);
         const c = this.newChange("munmap", e, e.pid, mm, start, end, e.endTime);
+        c.path = mm.find(start)?.file?.path;
         if (!ok) c.failed = true;
         else c.unmapped = mm.unmap(start, end);
         return;
@@ -721,6 +795,7 @@ export class Replay {
         const start = pageDown(call.addr);
         const end = pageUp(call.addr + call.length);
         const c = this.newChange("mprotect", e, e.pid, mm, start, end, e.endTime);
+        c.path = mm.find(start)?.file?.path;
         const bits = protBits(call.prot);
         c.perms = permsOf(bits | ((mm.find(start)?.flags ?? 0) & VM.MAYSHARE));
         if (!ok) {
@@ -731,6 +806,7 @@ export class Replay {
         c.madeExecutable =
           !before?.file && (bits & VM.EXEC) !== 0 && before !== undefined && !(before.flags & VM.EXEC);
         mm.mprotect(start, end, call.prot);
+        if (c.madeExecutable) mm.reown(start, end, c.index);
         return;
       }
       case "mremap":
@@ -837,7 +913,7 @@ export class Replay {
         const piece = { start: tail.end, end: oldStart + newLength, origin: c.index };
         tail.pieces.push(piece);
         tail.end = oldStart + newLength;
-        this.live.set(c.index, (this.live.get(c.index) ?? 0n) + grown);
+        mm.count(piece, 1n);
         c.mapped = grown;
         mm.mergeAround(tail.start, tail.end);
       }
@@ -863,9 +939,10 @@ export class Replay {
     if (newLength > oldLength) {
       const last = mm.find(target + kept - 1n);
       if (last) {
-        last.pieces.push({ start: target + kept, end: target + newLength, origin: c.index });
+        const piece = { start: target + kept, end: target + newLength, origin: c.index };
+        last.pieces.push(piece);
         last.end = target + newLength;
-        this.live.set(c.index, newLength - oldLength);
+        mm.count(piece, 1n);
         c.mapped = newLength - oldLength;
       }
     }
@@ -905,7 +982,7 @@ export class Replay {
       if (prev.pgoff + (prev.end - prev.start) / PAGE === oldTop / PAGE) {
         prev.pieces.push(piece);
         prev.end = newTop;
-        this.live.set(c.index, c.mapped);
+        mm.count(piece, 1n);
         mm.mergeAround(prev.start, prev.end);
         return;
       }

@@ -155,7 +155,7 @@ class SnapshotTaker {
   }
 
   private line(text: string, whole: boolean): void {
-    const m = /^(\d+) \S+ (?:\[[0-9a-f?]+\] )?(.*)$/.exec(text);
+    const m = /^(\d+) +\S+ +(?:\[[0-9a-f?]+\] +)?(.*)$/.exec(text);
     if (!m) return;
     const pid = Number(m[1]);
     const rest = m[2] as string;
