@@ -31,6 +31,7 @@ const commands: Record<string, () => Promise<{ run: CommandRun }>> = {
   objdump: () => import("./objdump.js"),
   plt: () => import("./plt.js"),
   build: () => import("./build.js"),
+  trace: () => import("./trace.js"),
 };
 
 const USAGE = `Usage: anatomy FILE                     overview of an ELF file (--json for the model)
@@ -49,6 +50,7 @@ const USAGE = `Usage: anatomy FILE                     overview of an ELF file (
        anatomy bind FILE                  what each undefined symbol binds to, and what fails
        anatomy plt FILE|PID               each call through its PLT stub and GOT slot to what it binds to
        anatomy build FILE.c... [-- FLAGS] the compiler's four phases, each relocation followed into the program
+       anatomy trace [OPTIONS] -- PROG    run PROG: its address space from execve to exit, each change and who asked
        anatomy --version | --help
 `;
 

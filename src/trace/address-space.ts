@@ -150,6 +150,8 @@ export interface MemoryChange {
   madeExecutable: boolean;
   /** The maps name of the mapping the call's instruction pointer was in, before the change. */
   ipObject: string | undefined;
+  /** For exec: the image the kernel made, by name (the program, the interpreter, [stack] ...). */
+  image?: { name: string; mappings: number; bytes: bigint }[];
 }
 
 /** Where the bytes each change mapped are counted (Replay keeps them by change and by owner). */
@@ -493,6 +495,8 @@ export class Replay implements Ledger {
   readonly keyOf: string[] = [];
   /** Per address space, per owner: the bytes mapped now and the most ever mapped at once. */
   readonly owners = new Map<number, Map<string, { now: bigint; peak: bigint }>>();
+  /** Per address space, all its bytes: now and at most. */
+  readonly totals = new Map<number, { now: bigint; peak: bigint }>();
   readonly comparisons: ExitComparison[] = [];
   /** Calls on an address space the replay does not know. */
   unknown = 0;
@@ -513,6 +517,10 @@ export class Replay implements Ledger {
 
   add(origin: number, mm: number, delta: bigint): void {
     this.live.set(origin, (this.live.get(origin) ?? 0n) + delta);
+    const total = this.totals.get(mm) ?? { now: 0n, peak: 0n };
+    total.now += delta;
+    if (total.now > total.peak) total.peak = total.now;
+    this.totals.set(mm, total);
     const key = this.keyOf[origin];
     if (key !== undefined) this.addOwned(mm, key, delta);
   }
@@ -706,6 +714,18 @@ export class Replay implements Ledger {
       mm.count(piece, 1n);
     }
     c.mapped = mm.size();
+    const image = new Map<string, { name: string; mappings: number; bytes: bigint }>();
+    let prev: { end: bigint; name: string } | undefined;
+    for (const v of mm.vmas) {
+      // A bss (an anonymous line right after its file's last) counts with its file.
+      const name = vmaName(mm, v) || (prev && prev.end === v.start ? prev.name : "[anonymous]");
+      prev = { end: v.end, name };
+      const entry = image.get(name) ?? { name, mappings: 0, bytes: 0n };
+      entry.mappings++;
+      entry.bytes += v.end - v.start;
+      image.set(name, entry);
+    }
+    c.image = [...image.values()];
     const first = mm.vmas[0];
     const last = mm.vmas[mm.vmas.length - 1];
     if (first && last) [c.start, c.end] = [first.start, last.end];

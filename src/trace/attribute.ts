@@ -15,8 +15,13 @@
 //   executable (a JIT's pattern).
 import { type ElfFile, PT_LOAD } from "../elf/index.js";
 import { locateInFile } from "../process/symbolize.js";
-import type { AddressSpace, MemoryChange, ProcessInfo, Replay, ReplayOptions } from "./address-space.js";
-import { replayTrace } from "./address-space.js";
+import {
+  type AddressSpace,
+  type MemoryChange,
+  type ProcessInfo,
+  Replay,
+  type ReplayOptions,
+} from "./address-space.js";
 import { MAP, PROT, type StackFrame, type SyscallEvent, type TraceEvent } from "./strace-parse.js";
 
 export type OwnerKind = "kernel" | "ld.so" | "dlopen" | "malloc" | "pthread" | "program" | "library" | "libc";
@@ -47,7 +52,8 @@ export function ownerGroup(o: Owner): string {
       return o.role === "stack growth" ? "kernel: stack growth" : `kernel: ${o.role}`;
     case "ld.so":
     case "dlopen":
-      return o.object ? `${o.kind}: ${base(o.object)}` : `${o.kind}: ${o.role}`;
+      if (o.object) return `${o.kind}: ${base(o.object)}`;
+      return `${o.kind}: ${o.role.startsWith("ld.so.cache") ? "ld.so.cache" : o.role}`;
     case "malloc":
       return `malloc: ${o.role.startsWith("arena") ? "thread arenas" : o.role === "heap" ? "heap (brk)" : "large blocks"}`;
     case "pthread":
@@ -389,8 +395,15 @@ export function attributeTrace(
   events: TraceEvent[],
   options: Omit<ReplayOptions, "classify">,
   namer?: FrameNamer,
+  /** Called after each event with the replay as it stands; returning false stops the replay there. */
+  visit?: (e: TraceEvent, t: AttributedTrace) => boolean | undefined,
 ): AttributedTrace {
   const attributor = new Attributor(events, namer);
-  const replay = replayTrace(events, { ...options, classify: attributor.classify });
-  return { replay, owners: attributor.owners, phases: attributor.phases };
+  const replay = new Replay({ ...options, classify: attributor.classify }, events);
+  const t = { replay, owners: attributor.owners, phases: attributor.phases };
+  for (const e of events) {
+    replay.apply(e);
+    if (visit && visit(e, t) === false) break;
+  }
+  return t;
 }
