@@ -23,7 +23,7 @@ const captured = (name: string) =>
 const syscalls = (text: string) => parseStrace(text).filter((e): e is SyscallEvent => e.type === "syscall");
 
 test("every line of each capture is one event, one frame, or half of a split call", () => {
-  for (const name of ["life", "crash", "ls-version", "sh-child"]) {
+  for (const name of ["life", "crash", "ls-version", "sh-child", "rules"]) {
     const text = captured(name);
     const lines = text.split("\n").filter((l) => l !== "");
     const events = parseStrace(text);

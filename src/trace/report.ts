@@ -70,7 +70,14 @@ export interface ReportProcess {
   /** All its mapped bytes: at most at once, and at exit. */
   total: { peak: number; atExit: number } | undefined;
   /** The replayed maps at its exit against /proc/PID/maps read then. */
-  maps: { lines: number; identical: number; differences: { replayed?: string; real?: string }[] } | undefined;
+  maps:
+    | {
+        lines: number;
+        identical: number;
+        identicalButInode: number;
+        differences: { replayed?: string; real?: string }[];
+      }
+    | undefined;
 }
 
 export interface TraceReport {
@@ -140,7 +147,14 @@ function processReport(t: AttributedTrace, p: ProcessInfo): ReportProcess {
       .sort((a, b) => (a[1].peak < b[1].peak ? 1 : a[1].peak > b[1].peak ? -1 : 0))
       .map(([group, v]) => ({ group, peak: Number(v.peak), atExit: Number(v.now) })),
     total: total ? { peak: Number(total.peak), atExit: Number(total.now) } : undefined,
-    maps: cmp ? { lines: cmp.lines, identical: cmp.identical, differences: cmp.differences } : undefined,
+    maps: cmp
+      ? {
+          lines: cmp.lines,
+          identical: cmp.identical,
+          identicalButInode: cmp.identicalButInode,
+          differences: cmp.differences,
+        }
+      : undefined,
   };
 }
 
@@ -244,7 +258,12 @@ export function renderTrace(r: TraceReport, write: (text: string) => void, optio
   if (checked.length) write("\n");
   for (const p of checked) {
     const m = p.maps as NonNullable<ReportProcess["maps"]>;
-    write(`maps at exit, pid ${p.pid}: ${m.identical}/${m.lines} lines identical to /proc/${p.pid}/maps\n`);
+    const butInode = m.identicalButInode
+      ? `, ${m.identicalButInode} more but for the inode of shared anonymous memory (no call shows it)`
+      : "";
+    write(
+      `maps at exit, pid ${p.pid}: ${m.identical}/${m.lines} lines identical to /proc/${p.pid}/maps${butInode}\n`,
+    );
     for (const d of m.differences.slice(0, 10)) {
       if (d.replayed) write(`  replayed: ${d.replayed}\n`);
       if (d.real) write(`  kernel:   ${d.real}\n`);
