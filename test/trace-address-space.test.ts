@@ -131,6 +131,7 @@ test("a fresh run of life.c, compiled now: the replay at exit equals the kernel'
     stacks: true,
     seccomp: true,
     snapshots: true,
+    loaderDebug: false,
     holdMicros: 200_000,
     dir: join(dir, "run"),
   });

@@ -191,6 +191,7 @@ test("a fresh run, frames named from the objects' own symbols: the same owners",
     stacks: true,
     seccomp: true,
     snapshots: true,
+    loaderDebug: false,
     holdMicros: 200_000,
     dir: join(dir, "run"),
   });

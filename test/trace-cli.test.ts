@@ -149,3 +149,140 @@ test("live: the program's status is trace's, its output its own, the report in -
   assert.match(report, /--- SIGSEGV \(SEGV_ACCERR\)/);
   assert.match(report, /ip 0x[0-9a-f]+ \(main\+0x[0-9a-f]+\)/);
 });
+
+test("ld.so's own account: libraries in order and how each was found, dated between the loader's changes and main's", async () => {
+  const r = await runCli(run, ["--json", "--replay", captured("life")]);
+  const j = JSON.parse(r.out) as TraceReport;
+  const program = j.processes.find(
+    (p) => !p.isThread && p.programs.length,
+  ) as TraceReport["processes"][number];
+  const account = j.loader.find((a) => a.pid === program.pid);
+  assert.ok(account, "the program's account");
+  assert.deepEqual(
+    account.libraries.map((l) => [l.name, l.neededBy?.replace(/\/\S*\//, "")]),
+    [
+      ["libc.so.6", "life"],
+      ["libm.so.6", "dlopen from life"],
+    ],
+  );
+  assert.deepEqual(account.libraries[0]?.searched, ["cache /etc/ld.so.cache"]);
+  assert.equal(account.libraries[0]?.path, "/lib/x86_64-linux-gnu/libc.so.6");
+  // Two sources, one clock: libc is found before its mappings are made, control passes to the
+  // program after ld.so's last start-up change and before main's first, and libm is found by dlopen
+  // before dlopen maps it.
+  const change = (pred: (c: TraceReport["changes"][number]) => boolean) =>
+    j.changes.find((c) => c.pid === program.pid && pred(c)) as TraceReport["changes"][number];
+  const time = (kind: string, object?: string) =>
+    account.steps.find((s) => s.kind === kind && (object === undefined || s.object.endsWith(object)))
+      ?.time as number;
+  const libcMapped = change((c) => c.group === "ld.so: libc.so.6");
+  const lastLoader = [...j.changes].reverse().find((c) => c.pid === program.pid && c.phase === "loader");
+  const firstMain = change((c) => c.phase === "main");
+  assert.ok((account.libraries[0]?.time as number) <= libcMapped.time);
+  assert.ok(time("transfer") >= (lastLoader?.time as number), "entry after the loader's changes");
+  assert.ok(time("transfer") <= firstMain.time, "entry before main's first change");
+  assert.ok((account.libraries[1]?.time as number) <= change((c) => c.group === "dlopen: libm.so.6").time);
+  // Steps in ld.so's order, times never going back.
+  const kinds = account.steps.map((s) => s.kind);
+  assert.ok(
+    kinds.indexOf("statistics") < kinds.indexOf("init") && kinds.indexOf("init") < kinds.indexOf("transfer"),
+  );
+  for (let i = 1; i < account.steps.length; i++)
+    assert.ok((account.steps[i]?.time as number) >= (account.steps[i - 1]?.time as number));
+  assert.ok((account.statistics.relocations ?? 0) > 0 && (account.statistics.relativeRelocations ?? -1) >= 0);
+  // The text: one line per step, constructors folded into one.
+  const text = await runCli(run, ["--replay", captured("life")]);
+  assert.match(text.out, /ld\.so's own account \(LD_DEBUG=libs,files,reloc,statistics\)\n/);
+  assert.match(
+    text.out,
+    /libc\.so\.6 \(needed by life\); searched cache \/etc\/ld\.so\.cache; found \/lib\/x86_64-linux-gnu\/libc\.so\.6 at 0x[0-9a-f]+ \(1\.9 MiB\)/,
+  );
+  assert.match(text.out, /constructors: ld-linux-x86-64\.so\.2, libc\.so\.6, the program \(life\)\n/);
+  assert.match(text.out, /entry point: control to \S+\/life\n/);
+  // A child's account is its own (sh's child /bin/true writes its own file).
+  const sh = JSON.parse((await runCli(run, ["--json", "--replay", captured("sh-child")])).out) as TraceReport;
+  assert.equal(sh.loader.length, 2);
+  assert.notEqual(sh.loader[0]?.pid, sh.loader[1]?.pid);
+});
+
+test("live: ld.so's account equals what ld.so prints by itself (LD_DEBUG=libs order, statistics' counts)", {
+  skip: !traced
+    ? "needs strace"
+    : !existsSync("dist/cli/trace.js")
+      ? "dist/ not built (npm run build)"
+      : false,
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), "anatomy-trace-loader-"));
+  const bin = resolve("bin/anatomy.js");
+  const r = spawnSync(
+    process.execPath,
+    [bin, "trace", "--json", "-o", join(dir, "r.json"), "--", "ls", "--version"],
+    {
+      encoding: "latin1",
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(readFileSync(join(dir, "r.json"), "latin1")) as TraceReport;
+  const account = j.loader[0];
+  assert.ok(account);
+  const alone = spawnSync("ls", ["--version"], {
+    encoding: "latin1",
+    // Into a file, as trace has it: ls closes its stderr before ld.so's last statistics.
+    env: { ...process.env, LD_DEBUG: "libs,files,reloc,statistics", LD_DEBUG_OUTPUT: join(dir, "alone") },
+  });
+  const printed = readFileSync(join(dir, `alone.${alone.pid}`), "latin1");
+  const libs = [...printed.matchAll(/find library=(\S+) \[\d+\]; searching/g)].map((m) => m[1]);
+  assert.ok(libs.length > 0);
+  assert.deepEqual(
+    account.libraries.map((l) => l.name),
+    libs,
+  );
+  const count = (label: string) => Number(new RegExp(` ${label}: (\\d+)\\n`).exec(printed)?.[1]);
+  assert.equal(account.statistics.relocations, count("number of relocations"));
+  assert.equal(account.statistics.relativeRelocations, count("number of relative relocations"));
+  assert.equal(account.statistics.finalRelocations, count("final number of relocations"));
+});
+
+test("live --no-stacks: what glibc's own calls tell alone (brk, MAP_STACK, an arena's PROT_NONE reservation, dlopen)", {
+  skip:
+    !traced || !gcc
+      ? "needs strace and gcc"
+      : !existsSync("dist/cli/trace.js")
+        ? "dist/ not built (npm run build)"
+        : false,
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), "anatomy-trace-nostacks-"));
+  const life = join(dir, "life");
+  assert.equal(
+    spawnSync("gcc", ["-o", life, resolve("test/fixtures/trace/life.c"), "-lpthread", "-ldl"]).status,
+    0,
+  );
+  const r = spawnSync(
+    process.execPath,
+    [
+      resolve("bin/anatomy.js"),
+      "trace",
+      "--no-stacks",
+      "--json",
+      "-o",
+      join(dir, "r.json"),
+      "--",
+      life,
+      join(dir, "maps"),
+    ],
+    { encoding: "latin1" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(readFileSync(join(dir, "r.json"), "latin1")) as TraceReport;
+  assert.equal(j.run.stacks, false);
+  const groups = new Set(j.changes.map((c) => c.group));
+  for (const g of [
+    "malloc: heap (brk)",
+    "pthread: thread stacks",
+    "malloc: thread arenas",
+    "dlopen: libm.so.6",
+  ])
+    assert.ok(groups.has(g), `${g} in ${[...groups].join(", ")}`);
+  const p = j.processes.find((q) => q.maps);
+  assert.equal(p?.maps?.identical, p?.maps?.lines);
+});

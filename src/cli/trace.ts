@@ -7,10 +7,12 @@ import { delimiter, join } from "node:path";
 import { ElfFile } from "../elf/index.js";
 import { kernelRules } from "../trace/address-space.js";
 import { type AttributedTrace, attributeTrace, elfFrameNamer } from "../trace/attribute.js";
+import { datedAccounts, type SeenWrite } from "../trace/loader.js";
 import { mapsAfter, type PlacedSignal, placeSignal, renderTrace, traceReport } from "../trace/report.js";
 import {
   type KeptRun,
   kernelOfThisMachine,
+  loaderFiles,
   loadRun,
   runTrace,
   saveRun,
@@ -35,8 +37,9 @@ const USAGE = `Usage: anatomy trace [OPTIONS] -- PROG [ARGS...]
   --replay DIR    report on a run kept with --keep, without running anything
   --no-stacks     without strace -k: faster, owners from the instruction pointer's object alone
   --no-seccomp    without --seccomp-bpf (every system call stops the program, not only these)
+  --no-loader     without ld.so's own account (LD_DEBUG into files of the run, writev traced to date it)
   --no-snapshots  no /proc/PID/maps read at execve and exit_group (nothing held; no check)
-  --hold MS       how long strace holds a process at execve and exit_group for its maps (default 50)
+  --hold MS       how long strace holds a process at execve and exit_group for its maps (default 20)
   --strace PATH   the strace to run (default /usr/bin/strace, else strace on PATH)
 `;
 
@@ -50,6 +53,7 @@ interface Options {
   stacks: boolean;
   seccomp: boolean;
   snapshots: boolean;
+  loader: boolean;
   holdMs: number;
   strace: string | undefined;
   command: string[];
@@ -66,7 +70,8 @@ function parseArgs(args: string[], io: CommandIO): Options | number {
     stacks: true,
     seccomp: true,
     snapshots: true,
-    holdMs: 50,
+    loader: true,
+    holdMs: 20,
     strace: undefined,
     command: [],
   };
@@ -90,6 +95,7 @@ function parseArgs(args: string[], io: CommandIO): Options | number {
     else if (a === "--no-stacks") o.stacks = false;
     else if (a === "--no-seccomp") o.seccomp = false;
     else if (a === "--no-snapshots") o.snapshots = false;
+    else if (a === "--no-loader") o.loader = false;
     else if (["--maps-at", "-o", "--keep", "--replay", "--hold", "--strace"].includes(a)) {
       const v = value();
       if (v === undefined) return 1;
@@ -202,6 +208,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       stacks: o.stacks,
       seccomp: o.seccomp,
       snapshots: o.snapshots,
+      loaderDebug: o.loader,
       holdMicros: o.holdMs * 1000,
       ...(o.keep !== undefined ? { dir: o.keep } : {}),
     });
@@ -229,6 +236,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         missedSnapshots: r.missedSnapshots,
         files: {},
       },
+      loaderFiles: loaderFiles(r.dir),
     };
     live = true;
   }
@@ -280,14 +288,19 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     write(maps.text);
   } else {
     const command = commandOf(kept.meta.argv, kept.meta.trampolineExecs);
-    const report = traceReport(traced, signals, {
-      command,
-      status,
-      wallMicros: kept.meta.wallMicros,
-      missedSnapshots: kept.meta.missedSnapshots,
-      stacks: kept.meta.argv.includes("-k"),
-      seccomp: kept.meta.argv.includes("--seccomp-bpf"),
-    });
+    const report = traceReport(
+      traced,
+      signals,
+      {
+        command,
+        status,
+        wallMicros: kept.meta.wallMicros,
+        missedSnapshots: kept.meta.missedSnapshots,
+        stacks: kept.meta.argv.includes("-k"),
+        seccomp: kept.meta.argv.includes("--seccomp-bpf"),
+      },
+      datedAccounts(kept.loaderFiles, loaderWrites(events)),
+    );
     if (o.json) write(`${JSON.stringify(report, null, 2)}\n`);
     else renderTrace(report, write, { full: o.full });
   }
@@ -304,8 +317,23 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   return status;
 }
 
+/** The writes ld.so's debug lines came in (writev with -y: `writev(3</dir/ld-debug.PID>, ...) = 70`). */
+function loaderWrites(events: ReturnType<typeof parseStrace>): SeenWrite[] {
+  const out: SeenWrite[] = [];
+  for (const e of events) {
+    if (e.type !== "syscall" || e.name !== "writev" || e.result.kind !== "value") continue;
+    const path = /^\d+<(.*)>$/.exec(e.args[0] ?? "")?.[1];
+    if (path?.includes("/ld-debug.")) out.push({ time: e.time, path, bytes: Number(e.result.value) });
+  }
+  return out;
+}
+
 /** The program's command line from strace's: what follows `--` (and env's own `--`). */
 function commandOf(argv: string[], trampoline: number): string[] {
   const rest = argv.slice(argv.indexOf("--") + 1);
-  return trampoline > 0 && rest[0]?.endsWith("/env") ? rest.slice(rest[1] === "--" ? 2 : 1) : rest;
+  if (!(trampoline > 0 && rest[0]?.endsWith("/env"))) return rest;
+  let i = rest[1] === "--" ? 2 : 1;
+  // The loader's variables, given to env for the program.
+  while (/^LD_DEBUG(_OUTPUT)?=/.test(rest[i] ?? "")) i++;
+  return rest.slice(i);
 }

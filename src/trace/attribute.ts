@@ -250,8 +250,13 @@ export class Attributor {
 
     if (innerObject !== undefined && innerObject === s.interp) {
       // ld.so's own mmap: at start-up every frame is ld.so's; dlopen has a caller beyond it.
-      const outside = frames.some((f) => f.object !== s.interp);
+      // Without stacks (--no-stacks): ld.so working after the program began is dlopen's work.
+      const outside = frames.length ? frames.some((f) => f.object !== s.interp) : s.phase === "main";
       return this.loaderRole(c, s, { ...base, kind: outside ? "dlopen" : "ld.so" });
+    }
+    if (frames.length === 0 && innerObject !== undefined && isLibc(innerObject)) {
+      const guess = this.withoutStack(c, s, base);
+      if (guess) return guess;
     }
     // Inside libc: the innermost function of a family says whose work it is.
     for (const f of frames.slice(0, callerIndex >= 0 ? callerIndex : frames.length)) {
@@ -270,6 +275,24 @@ export class Attributor {
     const asker = callerFrame?.object ?? (innerObject && !isLibc(innerObject) ? innerObject : undefined);
     if (asker === undefined) return ownRole(c, { ...base, kind: "libc", object: innerObject });
     return ownRole(c, { ...base, kind: asker === s.program ? "program" : "library", object: asker });
+  }
+
+  /**
+   * A call from libc with no stack: only what glibc's own callers do alone is told apart (brk is
+   * malloc's sbrk; MAP_STACK is pthread's allocate_stack; PROT_NONE with MAP_NORESERVE is new_heap).
+   */
+  private withoutStack(c: MemoryChange, s: SpaceState, base: Owner): Owner | undefined {
+    const call = c.event?.call;
+    const inArena = s.arenas.some((a) => c.start >= a.start && c.end <= a.end);
+    if (c.kind === "brk") return this.mallocRole(c, s, { ...base, kind: "malloc" });
+    if (call?.call === "mmap" && call.flags & MAP.MAP_STACK)
+      return this.pthreadRole(c, s, { ...base, kind: "pthread" });
+    if (call?.call === "mmap" && call.prot === PROT.PROT_NONE && call.flags & MAP.MAP_NORESERVE)
+      return this.mallocRole(c, s, { ...base, kind: "malloc" });
+    if (inArena) return this.mallocRole(c, s, { ...base, kind: "malloc" });
+    if (s.stacks.some((k) => c.start >= k.start && c.end <= k.end))
+      return this.pthreadRole(c, s, { ...base, kind: "pthread" });
+    return undefined;
   }
 
   /** ld.so's work (dl-map-segments.h, dl-load.c, rtld.c), at start-up or for dlopen. */

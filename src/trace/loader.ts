@@ -264,3 +264,44 @@ export function writeClock(
     return found < 0 ? undefined : writes[found]?.time;
   };
 }
+
+/** A step or a library with the time of the write that printed it (microseconds since the epoch). */
+export interface DatedAccount {
+  pid: number;
+  libraries: (LibrarySearch & { time: number | undefined })[];
+  steps: (LoaderStep & { time: number | undefined })[];
+  statistics: LoaderStatistics;
+}
+
+/** A write a tracer saw: who made it, when, to which file (its path, with -y), and how many bytes. */
+export interface SeenWrite {
+  time: number;
+  path: string | undefined;
+  bytes: number;
+}
+
+/**
+ * Each debug file's account, dated by the writes to it. Every process that writes to a file is
+ * counted (a forked child that dlopens writes to its parent's), in the order the writes finished;
+ * the file is matched by its name (`ld-debug.PID`), so a kept run read from elsewhere still dates.
+ */
+export function datedAccounts(
+  files: { pid: number; path: string; text: string }[],
+  writes: SeenWrite[],
+): DatedAccount[] {
+  const out: DatedAccount[] = [];
+  for (const file of files) {
+    const name = file.path.slice(file.path.lastIndexOf("/") + 1);
+    const clock = writeClock(writes.filter((w) => w.path?.endsWith(`/${name}`)));
+    for (const a of loaderAccounts(parseDebugOutput(file.text))) {
+      if (a.pid === 0) continue;
+      out.push({
+        pid: a.pid,
+        libraries: a.libraries.map((l) => ({ ...l, time: clock(l.at) })),
+        steps: a.steps.map((s) => ({ ...s, time: clock(s.at) })),
+        statistics: a.statistics,
+      });
+    }
+  }
+  return out;
+}

@@ -4,6 +4,7 @@
 import { mapsLine, mapsText, type ProcessInfo } from "./address-space.js";
 import type { AttributedTrace, Owner, Phase } from "./attribute.js";
 import { ownerGroup } from "./attribute.js";
+import type { DatedAccount, LoaderStatistics, LoaderStep } from "./loader.js";
 import type { SignalEvent } from "./strace-parse.js";
 
 /** What the report says about the run itself. */
@@ -80,9 +81,28 @@ export interface ReportProcess {
     | undefined;
 }
 
+/** ld.so's own account of one process (LD_DEBUG), its lines dated by the writes that printed them. */
+export interface ReportLoader {
+  pid: number;
+  libraries: {
+    name: string;
+    neededBy: string | undefined;
+    /** The places searched, in order (`cache /etc/ld.so.cache`, `path=... (RUNPATH from file X)`). */
+    searched: string[];
+    path: string | undefined;
+    base: string | undefined;
+    size: number | undefined;
+    time: number | undefined;
+  }[];
+  steps: { kind: LoaderStep["kind"]; object: string; detail: string | undefined; time: number | undefined }[];
+  statistics: LoaderStatistics;
+}
+
 export interface TraceReport {
   run: RunFacts;
   processes: ReportProcess[];
+  /** ld.so's account of each process that wrote one (empty with --no-loader, or a static program). */
+  loader: ReportLoader[];
   changes: ReportChange[];
   signals: ReportSignal[];
   /** Calls before the program's own execve (the trampoline that started it) and on no known address space. */
@@ -92,7 +112,12 @@ export interface TraceReport {
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
-export function traceReport(t: AttributedTrace, signals: PlacedSignal[], run: RunFacts): TraceReport {
+export function traceReport(
+  t: AttributedTrace,
+  signals: PlacedSignal[],
+  run: RunFacts,
+  loader: DatedAccount[] = [],
+): TraceReport {
   const { replay } = t;
   const first = replay.changes.find((c) => c.kind === "exec");
   const t0 = first?.time ?? 0;
@@ -121,9 +146,24 @@ export function traceReport(t: AttributedTrace, signals: PlacedSignal[], run: Ru
   const processes: ReportProcess[] = [...replay.processes.values()]
     .filter((p) => p.mm || p.programs.length || p.exit)
     .map((p) => processReport(t, p));
+  const at = (time: number | undefined) => (time === undefined ? undefined : seconds(time));
   return {
     run,
     processes,
+    loader: loader.map((a) => ({
+      pid: a.pid,
+      libraries: a.libraries.map((l) => ({
+        name: l.name,
+        neededBy: l.neededBy,
+        searched: l.searched,
+        path: l.path,
+        base: l.base === undefined ? undefined : hex(l.base),
+        size: l.size === undefined ? undefined : Number(l.size),
+        time: at(l.time),
+      })),
+      steps: a.steps.map((s) => ({ kind: s.kind, object: s.object, detail: s.detail, time: at(s.time) })),
+      statistics: a.statistics,
+    })),
     changes,
     signals: signals.filter((p) => p.event.signal !== "SIGCHLD").map((p) => signalReport(p, seconds)),
     skippedCalls: replay.skipped,
@@ -227,6 +267,8 @@ export function renderTrace(r: TraceReport, write: (text: string) => void, optio
     r.run.wallMicros !== undefined ? `, ${(r.run.wallMicros / 1e6).toFixed(2)} s under strace` : "";
   write(`anatomy trace: ${r.run.command.join(" ")}\n`);
   write(`exit status ${status}${wall}; ${r.changes.length} changes to the address space\n`);
+  if (!r.run.stacks)
+    write("(no call stacks, --no-stacks: owners from the instruction pointer's object and the call alone)\n");
   const leaders = r.processes.filter((p) => !p.isThread);
   for (const p of leaders) {
     const threads = r.processes.filter((q) => q.isThread && q.leader === p.pid).map((q) => q.pid);
@@ -238,6 +280,7 @@ export function renderTrace(r: TraceReport, write: (text: string) => void, optio
     renderTimeline(mine, p.pid, write, options);
     for (const s of r.signals.filter((s) => s.pid === p.pid || threads.includes(s.pid)))
       renderSignal(s, write);
+    for (const a of r.loader.filter((a) => a.pid === p.pid)) renderLoader(a, write);
     if (p.exit)
       write(
         p.exit.signal ? `  killed by ${p.exit.signal}\n` : `  exited with status ${p.exit.status ?? "?"}\n`,
@@ -298,6 +341,62 @@ function renderTimeline(
     write(`    ${timeline(run, leader)}\n`);
     i = j;
   }
+}
+
+/** ld.so's account: each library found and how, relocations, constructors, the entry, destructors. */
+function renderLoader(a: ReportLoader, write: (text: string) => void): void {
+  write("  ld.so's own account (LD_DEBUG=libs,files,reloc,statistics)\n");
+  const when = (time: number | undefined) => (time === undefined ? "".padEnd(10) : `+${time.toFixed(4)}s`);
+  const name = (path: string) => path.slice(path.lastIndexOf("/") + 1) || path;
+  // Each library ld.so looked for has its search step, in the same order.
+  let library = 0;
+  for (let i = 0; i < a.steps.length; i++) {
+    const s = a.steps[i] as ReportLoader["steps"][number];
+    let text: string;
+    if (s.kind === "search") {
+      const l = a.libraries[library++];
+      if (!l) continue;
+      const asker = l.neededBy?.startsWith("dlopen")
+        ? l.neededBy
+        : l.neededBy && `needed by ${name(l.neededBy)}`;
+      const via = l.searched.length ? `; searched ${l.searched.join(", then ")}` : "";
+      const at = l.base !== undefined ? ` at ${l.base}` : "";
+      const span = l.size !== undefined ? ` (${size(l.size)})` : "";
+      text = `${l.name}${asker ? ` (${asker})` : ""}${via}; ${l.path ? `found ${l.path}${at}${span}` : "NOT FOUND"}`;
+    } else if (s.kind === "map") continue;
+    else if (s.kind === "relocate")
+      text = `relocated ${s.object}${s.detail ? ` (${s.detail}: functions bound at their first call)` : ""}`;
+    else if (s.kind === "statistics") text = statisticsText(a.statistics);
+    else if (s.kind === "transfer") text = `entry point: control to ${s.object}`;
+    else {
+      // A run of constructors (or of destructors) is one line, in the order they ran.
+      const kinds = s.kind === "fini" ? ["fini"] : ["init", "program-init"];
+      const run: string[] = [];
+      for (; i < a.steps.length && kinds.includes((a.steps[i] as typeof s).kind); i++) {
+        const t = a.steps[i] as typeof s;
+        run.push(t.kind === "program-init" ? `the program (${name(t.object)})` : name(t.object));
+      }
+      i--;
+      text = `${s.kind === "fini" ? "destructors" : "constructors"}: ${run.join(", ")}`;
+    }
+    write(`    ${when(s.time)}  ${text}\n`);
+  }
+  const st = a.statistics;
+  if (st.finalRelocations !== undefined && st.relocations !== undefined)
+    write(
+      `    at exit: ${st.finalRelocations} relocations in all, ${st.finalRelocations - st.relocations} of them bound lazily after start-up\n`,
+    );
+}
+
+function statisticsText(s: LoaderStatistics): string {
+  const cycles = (n: number | undefined) => (n === undefined ? "?" : `${n} cycles`);
+  const share = (n: number | undefined) =>
+    n === undefined || !s.startupCycles ? "" : ` (${((100 * n) / s.startupCycles).toFixed(1)}%)`;
+  return (
+    `statistics: start-up ${cycles(s.startupCycles)}, relocation ${cycles(s.relocationCycles)}${share(s.relocationCycles)}, ` +
+    `loading objects ${cycles(s.loadCycles)}${share(s.loadCycles)}; ${s.relocations ?? "?"} relocations ` +
+    `(${s.relocationsFromCache ?? "?"} from the cache), ${s.relativeRelocations ?? "?"} relative`
+  );
 }
 
 const PHASE_TITLE: Record<Phase, string> = {

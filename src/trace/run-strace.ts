@@ -28,7 +28,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { constants, release, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Snapshot } from "./address-space.js";
 
 /** The system calls traced: every one that changes an address space, and each process's birth and end. */
@@ -73,6 +73,11 @@ export interface TraceRequest {
   snapshots: boolean;
   /** How long strace holds a process at an execve's return and exit_group's entry, in microseconds. */
   holdMicros: number;
+  /**
+   * ld.so's own account: LD_DEBUG=libs,files,reloc,statistics into LD_DEBUG_OUTPUT (DIR/ld-debug.PID,
+   * the program's stderr untouched), with writev traced to date its lines.
+   */
+  loaderDebug: boolean;
   /** Where strace's text and the snapshots go; else a new temporary directory. */
   dir?: string;
 }
@@ -96,6 +101,10 @@ export interface TraceRun {
 
 const ENV = "/usr/bin/env";
 
+/** The debug output's name in a run's directory: ld.so appends `.PID`. */
+export const LOADER_DEBUG_FILE = "ld-debug";
+export const LOADER_DEBUG = "libs,files,reloc,statistics";
+
 export function straceArgs(
   request: TraceRequest,
   traceFile: string,
@@ -103,16 +112,22 @@ export function straceArgs(
   const argv = [request.strace, "-f", "-q", "-ttt", "-i", "-y"];
   if (request.stacks) argv.push("-k");
   if (request.seccomp) argv.push("--seccomp-bpf");
-  argv.push("-e", `trace=${TRACED_SYSCALLS.join(",")}`, "-o", traceFile);
+  const calls = request.loaderDebug ? [...TRACED_SYSCALLS, "writev"] : TRACED_SYSCALLS;
+  argv.push("-e", `trace=${calls.join(",")}`, "-o", traceFile);
   // env would take a program named NAME=VALUE for a variable; such a program is run directly (no
   // snapshot of its first image).
   const trampoline = request.snapshots && !request.program.includes("=");
+  // The variables are the program's, not the trampoline's: env sets them for what it runs.
+  const debugEnv = request.loaderDebug
+    ? [`LD_DEBUG=${LOADER_DEBUG}`, `LD_DEBUG_OUTPUT=${join(dirname(traceFile), LOADER_DEBUG_FILE)}`]
+    : [];
+  if (!trampoline) for (const v of debugEnv) argv.push("-E", v);
   if (request.snapshots) {
     argv.push("-e", `inject=execve,execveat:delay_exit=${request.holdMicros}`);
     argv.push("-e", `inject=exit_group:delay_enter=${request.holdMicros}`);
   }
   argv.push("--");
-  if (trampoline) argv.push(ENV, "--");
+  if (trampoline) argv.push(ENV, "--", ...debugEnv);
   // argv[0] as the user gave it; env and strace search PATH as execvp does, which found `path`.
   argv.push(trampoline ? request.program : request.path, ...request.args);
   return { argv, trampoline };
@@ -278,6 +293,31 @@ export interface KeptRun {
   text: string;
   snapshots: Snapshot[];
   meta: RunMeta;
+  /** ld.so's debug output of each process that wrote one (`ld-debug.PID`), and the path it had. */
+  loaderFiles: LoaderFile[];
+}
+
+export interface LoaderFile {
+  pid: number;
+  path: string;
+  text: string;
+}
+
+/** The debug files ld.so wrote in a run's directory. */
+export function loaderFiles(dir: string): LoaderFile[] {
+  const out: LoaderFile[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return out;
+  }
+  for (const f of names) {
+    const m = new RegExp(`^${LOADER_DEBUG_FILE}\\.(\\d+)$`).exec(f);
+    const text = m ? readText(join(dir, f)) : undefined;
+    if (m && text !== undefined) out.push({ pid: Number(m[1]), path: join(dir, f), text });
+  }
+  return out;
 }
 
 export interface RunMeta {
@@ -329,7 +369,7 @@ export function loadRun(dir: string): KeptRun | string {
       stat: readText(join(dir, f.replace(/^maps/, "stat"))),
     });
   }
-  return { text, snapshots, meta };
+  return { text, snapshots, meta, loaderFiles: loaderFiles(dir) };
 }
 
 /** The kernel's release and whether vm.overcommit_memory is 2 (MAP_NORESERVE then ignored). */
