@@ -6,7 +6,10 @@
 // the child's VmHWM from /proc/PID/status, polled every few milliseconds until it exits (VmHWM only
 // grows, so the last reading before exit is at most a few ms of growth short).
 //
-// Usage: node scripts/bench.mjs [--runs N] [--big FILE] [--lib FILE] [--libdir DIR]
+// Usage: node scripts/bench.mjs [--runs N] [--big FILE] [--lib FILE] [--libdir DIR] [--only ROW,...]
+//          [--trace-rounds N] [--malloc-rounds N]
+//   --only readelf,memory,version,nm,size,deps,check,layout,pmap,build,objdump,trace,trace-malloc
+//   runs only the rows named (default: every row).
 import { spawn, spawnSync } from "node:child_process";
 import {
   closeSync,
@@ -16,6 +19,7 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  rmSync,
   statSync,
 } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -31,6 +35,10 @@ const opt = {
   big: "/usr/bin/node",
   lib: "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1",
   libdir: "/usr/lib/x86_64-linux-gnu",
+  only: null,
+  // The trace rows' programs (test/fixtures/trace/syscalls.c and mallocs.c): about 1.3 s and 0.3 s bare.
+  traceRounds: 1_000_000,
+  mallocRounds: 5_000_000,
 };
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -38,9 +46,13 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "--big") opt.big = argv[++i];
   else if (a === "--lib") opt.lib = argv[++i];
   else if (a === "--libdir") opt.libdir = argv[++i];
+  else if (a === "--only") opt.only = argv[++i].split(",");
+  else if (a === "--trace-rounds") opt.traceRounds = Number(argv[++i]);
+  else if (a === "--malloc-rounds") opt.mallocRounds = Number(argv[++i]);
   else throw new Error(`unknown argument ${a}`);
 }
 const env = { ...process.env, LC_ALL: "C" };
+const want = (name) => opt.only === null || opt.only.includes(name);
 
 function which(cmd) {
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).stdout.trim() || null;
@@ -124,7 +136,7 @@ console.log(`bench: ${opt.runs} runs each (median), interleaved; node ${process.
 let failed = false;
 
 // 1. readelf -W -s on a big executable: GNU readelf, elfutils eu-readelf.
-if (existsSync(opt.big)) {
+if (want("readelf") && existsSync(opt.big)) {
   const group = [
     { name: "anatomy", cmd: [...ANATOMY, "readelf", "-W", "-s", opt.big] },
     { name: "readelf", cmd: ["readelf", "-W", "-s", opt.big] },
@@ -139,7 +151,7 @@ if (existsSync(opt.big)) {
 }
 
 // 2. Peak memory of --dyn-syms on a large library.
-if (existsSync(opt.lib)) {
+if (want("memory") && existsSync(opt.lib)) {
   const m = await peakMemoryMb([...ANATOMY, "readelf", "-W", "--dyn-syms", opt.lib]);
   const g = await peakMemoryMb(["readelf", "-W", "--dyn-syms", opt.lib]);
   const ok = m.mb < 160;
@@ -156,7 +168,7 @@ if (existsSync(opt.lib)) {
 }
 
 // 3. Start-up: --version against a bare node.
-{
+if (want("version")) {
   const [a, n] = timeGroup(
     [{ cmd: [...ANATOMY, "--version"] }, { cmd: [process.execPath, "-e", "0"] }],
     Math.max(opt.runs, 10),
@@ -167,13 +179,13 @@ if (existsSync(opt.lib)) {
 }
 
 // 4. nm on the big executable.
-if (existsSync(opt.big)) {
+if (want("nm") && existsSync(opt.big)) {
   const [a, gnu] = timeGroup([{ cmd: [...ANATOMY, "nm", opt.big] }, { cmd: ["nm", opt.big] }], opt.runs);
   row(`nm ${opt.big}`, fmt(a), `nm ${fmt(gnu)}`, (a / gnu).toFixed(2), "", null);
 }
 
 // 5. size over a directory of libraries, one invocation.
-if (existsSync(opt.libdir)) {
+if (want("size") && existsSync(opt.libdir)) {
   const libs = readdirSync(opt.libdir)
     .filter((f) => /\.so(\.|$)/.test(f))
     .map((f) => join(opt.libdir, f))
@@ -190,16 +202,18 @@ if (existsSync(opt.libdir)) {
 }
 
 // 6. deps over every ELF program in /usr/bin in one call, against libtree run on each.
-const usrBin = readdirSync("/usr/bin")
-  .map((f) => join("/usr/bin", f))
-  .filter((p) => {
-    try {
-      return statSync(p).isFile() && isElfOrArchive(p);
-    } catch {
-      return false;
-    }
-  });
-if (which("libtree") && usrBin.length > 0) {
+const usrBin = !(want("deps") || want("check"))
+  ? []
+  : readdirSync("/usr/bin")
+      .map((f) => join("/usr/bin", f))
+      .filter((p) => {
+        try {
+          return statSync(p).isFile() && isElfOrArchive(p);
+        } catch {
+          return false;
+        }
+      });
+if (want("deps") && which("libtree") && usrBin.length > 0) {
   const loop = ["sh", "-c", 'for f; do libtree "$f" >/dev/null 2>&1; done', "sh", ...usrBin];
   const [a, t] = timeGroup([{ cmd: [...ANATOMY, "deps", ...usrBin] }, { cmd: loop }], Math.min(opt.runs, 3));
   const ok = a / t <= 1;
@@ -216,7 +230,7 @@ if (which("libtree") && usrBin.length > 0) {
 
 // 7. check on all of /usr/bin against checksec 2.6, whose time on the whole directory (minutes)
 // is taken as its time on a sample of 20 programs, measured in the same run, times N/20.
-if (which("checksec") && usrBin.length > 0) {
+if (want("check") && which("checksec") && usrBin.length > 0) {
   const sample = usrBin.filter((_, i) => i % Math.ceil(usrBin.length / 20) === 0);
   const loop = [
     "sh",
@@ -243,7 +257,7 @@ if (which("checksec") && usrBin.length > 0) {
 }
 
 // 8. layout of python3 against a bare node.
-if (existsSync("/usr/bin/python3")) {
+if (want("layout") && existsSync("/usr/bin/python3")) {
   const [a, n] = timeGroup(
     [{ cmd: [...ANATOMY, "layout", "/usr/bin/python3"] }, { cmd: [process.execPath, "-e", "0"] }],
     // Start-up times are short and noisy on a shared machine: a median of fewer runs swings by 0.2x.
@@ -255,7 +269,7 @@ if (existsSync("/usr/bin/python3")) {
 }
 
 // 9. pmap -X on a process with 10,000 mappings (every other page of one region made read-only).
-if (which("pmap") && which("python3")) {
+if (want("pmap") && which("pmap") && which("python3")) {
   const script = [
     "import ctypes, mmap, sys, time",
     "libc = ctypes.CDLL(None)",
@@ -289,7 +303,7 @@ if (which("pmap") && which("python3")) {
 
 // anatomy build hello.c against the bare driver run it makes (the same -save-temps -v -Wl,-Map): the
 // analysis should be small beside gcc's own work.
-if (which("gcc")) {
+if (want("build") && which("gcc")) {
   const dir = mkdtempSync(join(tmpdir(), "anatomy-bench-build-"));
   const hello = join(ROOT, "test/fixtures/build/hello.c");
   const [a, gcc] = timeGroup(
@@ -318,7 +332,7 @@ if (which("gcc")) {
 }
 
 // objdump -d of a big executable: no slower than GNU objdump, memory bounded (the listing streams).
-if (existsSync(opt.big) && which("objdump")) {
+if (want("objdump") && existsSync(opt.big) && which("objdump")) {
   const runs = Math.min(opt.runs, 3);
   const [a, gnu, alone] = timeGroup(
     [
@@ -364,6 +378,123 @@ if (existsSync(opt.big) && which("objdump")) {
   );
 }
 
+// ---- anatomy trace: the traced program's own time, bare, against the same program under the trace.
+// The programs are compiled here with gcc -O2. A reference tool far slower than the program (strace
+// stopping at every call, ltrace at every malloc) runs a reduced count once, after a warm-up, and its
+// time is scaled to the full count (each call costs it the same), as the checksec row does.
+const skipped = [];
+const count = (n) => n.toLocaleString("en-US");
+/** Compiles test/fixtures/trace/NAME.c with gcc -O2 into a directory of this run; null if it fails. */
+let traceDir;
+function traceProgram(name) {
+  traceDir ??= mkdtempSync(join(tmpdir(), "anatomy-bench-trace-"));
+  const out = join(traceDir, name);
+  const r = spawnSync("gcc", ["-O2", "-o", out, join(ROOT, `test/fixtures/trace/${name}.c`)], {
+    encoding: "utf8",
+  });
+  return r.status === 0 ? out : null;
+}
+/** One run's exit status and stderr: a trace that fails at once would otherwise time as fast. */
+function probe(cmd) {
+  const r = spawnSync(cmd[0], cmd.slice(1), { env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  return { status: r.status, stderr: (r.stderr ?? "").trim() };
+}
+/** The reference tool's time on `small` rounds, scaled to `full`. */
+function scaledTime(cmd, small, full) {
+  const [ms] = timeGroup([{ cmd }], 1);
+  return (ms * full) / small;
+}
+
+// Default mode: 1,000,000 one-byte reads (not traced: --seccomp-bpf stops only at the address space's
+// calls) and 100,000 malloc/free pairs, 100 of them mmapped.
+if (want("trace") && (!which("gcc") || !which("strace"))) skipped.push("trace: needs gcc and strace");
+else if (want("trace")) {
+  const prog = traceProgram("syscalls");
+  const n = opt.traceRounds;
+  const traced = [...ANATOMY, "trace", "-o", "/dev/null", "--", prog, String(n)];
+  const p = prog ? probe(traced) : { status: -1, stderr: "gcc failed on syscalls.c" };
+  if (p.status !== 0) skipped.push(`trace: anatomy trace exits ${p.status}: ${p.stderr.split("\n")[0]}`);
+  else {
+    const runs = Math.min(opt.runs, 3);
+    const [bare, a] = timeGroup([{ cmd: [prog, String(n)] }, { cmd: traced }], runs);
+    const ok = a / bare <= 1.3;
+    failed ||= !ok;
+    row(
+      `trace -- syscalls ${count(n)} reads, ${count(Math.ceil(n / 10))} malloc/free (median of ${runs})`,
+      fmt(a),
+      `bare ${fmt(bare)}`,
+      (a / bare).toFixed(2),
+      "<= 1.30",
+      ok,
+    );
+    const small = Math.max(1000, Math.round(n / 50));
+    const s = scaledTime(["strace", "-f", "-o", "/dev/null", prog, String(small)], small, n);
+    row(
+      "  vs strace -f -o /dev/null",
+      "",
+      `strace -f ~${fmt(s)} (${count(small)} rounds x ${Number((n / small).toFixed(1))})`,
+      (s / bare).toFixed(2),
+      "",
+      null,
+    );
+  }
+}
+
+// --malloc: the malloc-heavy program, every call recorded by the preloaded shim.
+const shim = join(ROOT, "dist/native/anatomy-malloc.so");
+if (want("trace-malloc") && (!which("gcc") || !which("strace")))
+  skipped.push("trace --malloc: needs gcc and strace");
+else if (want("trace-malloc") && !existsSync(shim))
+  skipped.push(`trace --malloc: ${shim} is not built (npm run build)`);
+else if (want("trace-malloc")) {
+  const prog = traceProgram("mallocs");
+  const n = opt.mallocRounds;
+  const traced = [...ANATOMY, "trace", "--malloc", "-o", "/dev/null", "--", prog, String(n)];
+  // Asked on a program that ends at once first: an older anatomy says "unknown option --malloc".
+  const p = prog
+    ? probe([...ANATOMY, "trace", "--malloc", "-o", "/dev/null", "--", "/bin/true"])
+    : { status: -1, stderr: "gcc failed on mallocs.c" };
+  if (p.status !== 0)
+    skipped.push(`trace --malloc: not supported yet (exits ${p.status}: ${p.stderr.split("\n")[0]})`);
+  else {
+    const runs = Math.min(opt.runs, 3);
+    const group = [{ cmd: [prog, String(n)] }, { cmd: traced }];
+    const heaptrack = which("heaptrack");
+    if (heaptrack) group.push({ cmd: [heaptrack, "-o", join(traceDir, "heaptrack"), prog, String(n)] });
+    else skipped.push("trace --malloc: heaptrack is not installed (its reference row left out)");
+    const [bare, a, h] = timeGroup(group, runs);
+    const ok = a / bare <= 3;
+    failed ||= !ok;
+    row(
+      `trace --malloc -- mallocs ${count(n)} malloc/free (median of ${runs})`,
+      fmt(a),
+      `bare ${fmt(bare)}`,
+      (a / bare).toFixed(2),
+      "<= 3.00",
+      ok,
+    );
+    if (h !== undefined)
+      row("  vs heaptrack -o DIR/heaptrack", "", `heaptrack ${fmt(h)}`, (h / bare).toFixed(2), "", null);
+    if (which("ltrace")) {
+      const small = Math.max(1000, Math.round(n / 1000));
+      const l = scaledTime(
+        ["ltrace", "-f", "-e", "malloc+free+calloc+realloc", "-o", "/dev/null", prog, String(small)],
+        small,
+        n,
+      );
+      row(
+        "  vs ltrace -f -e malloc+free+calloc+realloc",
+        "",
+        `ltrace ~${fmt(l)} (${count(small)} rounds x ${Number((n / small).toFixed(1))})`,
+        (l / bare).toFixed(2),
+        "",
+        null,
+      );
+    } else skipped.push("trace --malloc: ltrace is not installed (its reference row left out)");
+  }
+}
+if (traceDir) rmSync(traceDir, { recursive: true, force: true });
+
 // ---- print
 const cols = ["what", "anatomy", "reference", "ratio", "target", "result"];
 const table = rows.map((r) => [
@@ -383,4 +514,5 @@ const line = (cells) =>
 console.log(line(cols));
 console.log(line(widths.map((w) => "-".repeat(w))));
 for (const [k, t] of table.entries()) console.log(line(t) + (rows[k].note ? `  ${rows[k].note}` : ""));
+for (const why of skipped) console.log(`skipped: ${why}`);
 process.exitCode = failed ? 1 : 0;
