@@ -1,20 +1,27 @@
 /*
- * anatomy trace --malloc: preloaded into the traced program (LD_PRELOAD), it records every call of the
- * malloc family: which call, the size asked for, the pointer returned (or freed), the chunk's kind as
- * glibc's malloc marks it in the size word before the pointer (IS_MMAPPED 0x2: a mapping of its own;
- * NON_MAIN_ARENA 0x4: a thread arena; else the brk heap), and the return address of the caller.
+ * anatomy trace --malloc: preloaded into the traced program (LD_PRELOAD), it counts every call of the
+ * malloc family: the calls, each allocation by the size asked for and by where glibc's malloc put the
+ * chunk (the bits of the size word before the pointer: IS_MMAPPED 0x2, a mapping of its own;
+ * NON_MAIN_ARENA 0x4, a thread arena; else the brk heap), the frees by the same, the bytes of the
+ * chunks still allocated, and the call sites (the caller's return address).
  *
- * Records go straight into a shared mapping of the output file (ANATOMY_MALLOC_OUT), so nothing is
- * lost if the program calls _exit or crashes; a header at the start of the file holds the count,
- * taken by atomic increment. The real allocator is glibc's own __libc_malloc and friends (exported
- * for exactly this), so there is no dlsym bootstrap. At exit a destructor copies /proc/self/maps to
- * OUT.maps so call sites can be named.
+ * A recorder that writes a record per call costs more than the call: glibc's malloc and free of a
+ * small block take a few nanoseconds. So the counts are kept per thread, in plain (not atomic)
+ * counters of a block of the output file mapped shared: nothing is written at exit, and nothing is
+ * lost if the program calls _exit or crashes. The file is ANATOMY_MALLOC_OUT.PID (a forked child
+ * starts its own). At exit a destructor copies /proc/self/maps to OUT.PID.maps to name the call
+ * sites. The real allocator is glibc's own __libc_malloc and friends (exported for exactly this), so
+ * there is no dlsym bootstrap.
+ *
+ * The file: a 4096-byte header, then one BLOCK_SIZE block per thread (see src/trace/malloc.ts).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -26,36 +33,47 @@ extern void *__libc_realloc(void *, size_t);
 extern void __libc_free(void *);
 extern void *__libc_memalign(size_t, size_t);
 
-enum { OP_MALLOC = 1, OP_CALLOC, OP_REALLOC, OP_FREE, OP_MEMALIGN };
+enum { OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_FREE, OP_MEMALIGN, OP_FAILED, OPS = 8 };
+enum { CLASSES = 12, HOMES = 3, SITES = 512, PROBES = 8 };
+
+struct tally {
+  uint64_t count, bytes;
+};
+
+struct site {
+  uint64_t caller, count, bytes;
+};
 
 struct header {
-  char magic[8];          /* "ANTMALC1" */
-  uint32_t record_size;   /* sizeof(struct record) */
-  uint32_t records_at;    /* file offset of the first record */
-  uint64_t count;         /* records taken so far (atomic) */
+  char magic[8];       /* "ANTMALC2" */
+  uint32_t block_size; /* sizeof(struct block) rounded up to a page */
+  uint32_t blocks_at;  /* file offset of the first block */
+  uint32_t classes, homes, sites, pid;
+  uint64_t blocks;     /* blocks claimed so far */
 };
 
-struct record {
-  uint8_t op;
-  uint8_t kind;           /* the chunk's size-word bits: 0x2 mmapped, 0x4 non-main arena */
-  uint16_t unused;
+struct block {
   uint32_t tid;
-  uint64_t size;
-  uint64_t ptr;           /* returned, or freed */
-  uint64_t old;           /* realloc's old pointer */
-  uint64_t caller;
+  uint32_t used;
+  uint64_t calls[OPS];
+  struct tally alloc[CLASSES][HOMES]; /* by the size asked for, and where the chunk went */
+  struct tally freed[HOMES];          /* bytes: the chunks' sizes */
+  uint64_t chunk_bytes_allocated;     /* the chunks' own sizes (with glibc's header and rounding) */
+  uint64_t chunk_bytes_freed;
+  struct tally other_sites;           /* allocations from sites beyond the table */
+  struct site sites[SITES];
 };
 
-#define RECORDS_AT 4096
-#define WINDOW_RECORDS (1u << 20) /* 40 MiB of records per mapped window */
-#define MAX_WINDOWS 4096
+#define HEADER_SIZE 4096
+#define BLOCK_SIZE ((sizeof(struct block) + 4095) & ~(size_t)4095)
 
 static int out_fd = -1;
-static int state; /* 0 not started, 1 starting, 2 recording, 3 off */
+static int state; /* 0 not started, 2 counting, 3 off */
+static pid_t owner;
 static struct header *head;
-static struct record *windows[MAX_WINDOWS];
 static int lock;
-static __thread uint32_t thread_id; /* gettid() is a system call: asked once per thread */
+static __thread struct block *mine __attribute__((tls_model("initial-exec")));
+static __thread int claiming __attribute__((tls_model("initial-exec")));
 
 static void take(void) {
   while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE)) {
@@ -63,96 +81,152 @@ static void take(void) {
 }
 static void give(void) { __atomic_store_n(&lock, 0, __ATOMIC_RELEASE); }
 
+/* The output file of this process, opened at its first call (under the lock). */
 static void start(void) {
+  state = 3;
+  const char *prefix = getenv("ANATOMY_MALLOC_OUT");
+  char path[4096];
+  if (!prefix || snprintf(path, sizeof path, "%s.%d", prefix, (int)getpid()) >= (int)sizeof path) return;
+  out_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out_fd < 0 || ftruncate(out_fd, HEADER_SIZE) != 0) return;
+  void *h = mmap(NULL, HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, out_fd, 0);
+  if (h == MAP_FAILED) return;
+  head = h;
+  memcpy(head->magic, "ANTMALC2", 8);
+  head->block_size = (uint32_t)BLOCK_SIZE;
+  head->blocks_at = HEADER_SIZE;
+  head->classes = CLASSES;
+  head->homes = HOMES;
+  head->sites = SITES;
+  head->pid = (uint32_t)getpid();
+  head->blocks = 0;
+  owner = getpid();
+  state = 2;
+}
+
+/* This thread's block, claimed at its first call; NULL when counting is off. */
+static struct block *claim(void) {
+  if (claiming || state == 3) return NULL; /* off, or mmap or the file's growth called malloc */
+  claiming = 1;
+  int e = errno;
   take();
-  if (state == 0) {
-    state = 1;
-    const char *path = getenv("ANATOMY_MALLOC_OUT");
-    if (path) out_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (out_fd >= 0 && ftruncate(out_fd, RECORDS_AT) == 0) {
-      head = mmap(NULL, RECORDS_AT, PROT_READ | PROT_WRITE, MAP_SHARED, out_fd, 0);
-      if (head == MAP_FAILED) head = NULL;
+  if (state == 0) start();
+  struct block *b = NULL;
+  if (state == 2) {
+    off_t at = HEADER_SIZE + (off_t)head->blocks * (off_t)BLOCK_SIZE;
+    if (ftruncate(out_fd, at + (off_t)BLOCK_SIZE) == 0) {
+      void *p = mmap(NULL, BLOCK_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, out_fd, at);
+      if (p != MAP_FAILED) {
+        b = p;
+        b->tid = (uint32_t)gettid();
+        b->used = 1;
+        head->blocks++;
+      }
     }
-    if (head) {
-      memcpy(head->magic, "ANTMALC1", 8);
-      head->record_size = sizeof(struct record);
-      head->records_at = RECORDS_AT;
-      head->count = 0;
-      state = 2;
-    } else
-      state = 3;
   }
   give();
+  errno = e;
+  mine = b;
+  claiming = 0;
+  return b;
 }
 
-static struct record *slot(void) {
-  uint64_t i = __atomic_fetch_add(&head->count, 1, __ATOMIC_RELAXED);
-  uint64_t w = i / WINDOW_RECORDS;
-  if (w >= MAX_WINDOWS) return NULL;
-  if (!__atomic_load_n(&windows[w], __ATOMIC_ACQUIRE)) {
-    take();
-    if (!windows[w]) {
-      off_t at = RECORDS_AT + (off_t)w * WINDOW_RECORDS * sizeof(struct record);
-      off_t end = at + (off_t)WINDOW_RECORDS * sizeof(struct record);
-      void *p = MAP_FAILED;
-      if (ftruncate(out_fd, end) == 0)
-        p = mmap(NULL, (size_t)WINDOW_RECORDS * sizeof(struct record), PROT_READ | PROT_WRITE, MAP_SHARED,
-                 out_fd, at);
-      if (p != MAP_FAILED) __atomic_store_n(&windows[w], (struct record *)p, __ATOMIC_RELEASE);
+static inline struct block *me(void) {
+  struct block *b = mine;
+  return __builtin_expect(b != NULL, 1) ? b : claim();
+}
+
+/* The class of a size: up to 16, 32, 64 ... 1024 bytes, 4, 16, 64, 128 KiB, and above. */
+static const uint8_t class_of_bits[65] = {0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 7, 8, 8, 9, 9, 10,
+                                          11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11,
+                                          11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11,
+                                          11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11,
+                                          11, 11};
+
+static inline unsigned class_of(size_t n) {
+  return class_of_bits[n <= 1 ? 0 : 64 - __builtin_clzl(n - 1)];
+}
+
+/* glibc's size word just before a chunk's user pointer. */
+static inline size_t size_word(void *p) { return ((size_t *)p)[-1]; }
+static inline unsigned home_of(size_t word) { return word & 0x2 ? 1 : word & 0x4 ? 2 : 0; }
+
+static inline void counted(struct block *b, unsigned op, size_t n, void *p, void *caller) {
+  if (!p) {
+    b->calls[OP_FAILED]++;
+    return;
+  }
+  b->calls[op]++;
+  size_t word = size_word(p);
+  struct tally *t = &b->alloc[class_of(n)][home_of(word)];
+  t->count++;
+  t->bytes += n;
+  b->chunk_bytes_allocated += word & ~(size_t)7;
+  uint64_t c = (uint64_t)(uintptr_t)caller;
+  unsigned i = (unsigned)((c * 0x9E3779B97F4A7C15ull) >> 55); /* 9 bits: SITES */
+  for (unsigned k = 0; k < PROBES; k++, i = (i + 1) % SITES) {
+    struct site *s = &b->sites[i];
+    if (s->caller == c || s->caller == 0) {
+      s->caller = c;
+      s->count++;
+      s->bytes += n;
+      return;
     }
-    give();
-    if (!windows[w]) return NULL;
   }
-  return &windows[w][i % WINDOW_RECORDS];
+  b->other_sites.count++;
+  b->other_sites.bytes += n;
 }
 
-/* The bits glibc keeps in the size word just before a chunk's user pointer. */
-static uint8_t kind_of(void *p) { return p ? (uint8_t)(((size_t *)p)[-1] & 0x6) : 0; }
-
-static void note(uint8_t op, size_t size, void *ptr, void *old, void *caller, uint8_t kind) {
-  if (state != 2) {
-    if (state != 0) return;
-    int e = errno;
-    start();
-    errno = e;
-    if (state != 2) return;
-  }
-  struct record *r = slot();
-  if (!r) return;
-  r->kind = kind;
-  if (!thread_id) thread_id = (uint32_t)gettid();
-  r->tid = thread_id;
-  r->size = size;
-  r->ptr = (uint64_t)(uintptr_t)ptr;
-  r->old = (uint64_t)(uintptr_t)old;
-  r->caller = (uint64_t)(uintptr_t)caller;
-  __atomic_store_n(&r->op, op, __ATOMIC_RELEASE); /* written last: a record with op 0 was never finished */
+static inline void freeing(struct block *b, void *p) {
+  size_t word = size_word(p);
+  struct tally *t = &b->freed[home_of(word)];
+  t->count++;
+  t->bytes += word & ~(size_t)7;
+  b->chunk_bytes_freed += word & ~(size_t)7;
 }
 
 void *malloc(size_t n) {
   void *p = __libc_malloc(n);
-  note(OP_MALLOC, n, p, NULL, __builtin_return_address(0), kind_of(p));
+  struct block *b = me();
+  if (b) counted(b, OP_MALLOC, n, p, __builtin_return_address(0));
   return p;
 }
 
 void *calloc(size_t k, size_t n) {
   void *p = __libc_calloc(k, n);
-  note(OP_CALLOC, k * n, p, NULL, __builtin_return_address(0), kind_of(p));
-  return p;
-}
-
-void *realloc(void *old, size_t n) {
-  void *p = __libc_realloc(old, n);
-  note(OP_REALLOC, n, p, old, __builtin_return_address(0), kind_of(p));
+  struct block *b = me();
+  if (b) counted(b, OP_CALLOC, k * n, p, __builtin_return_address(0));
   return p;
 }
 
 void free(void *p) {
   if (!p) return;
-  uint8_t kind = kind_of(p);
-  note(OP_FREE, 0, p, NULL, __builtin_return_address(0), kind);
+  struct block *b = me();
+  if (b) {
+    b->calls[OP_FREE]++;
+    freeing(b, p);
+  }
   __libc_free(p);
 }
+
+static void *reallocated(void *old, size_t n, void *caller) {
+  struct block *b = me();
+  /* The old chunk's size word, read before realloc may free it. */
+  size_t word = old ? size_word(old) : 0;
+  void *p = __libc_realloc(old, n);
+  if (!b) return p;
+  if (old && (p || n == 0)) {
+    struct tally *t = &b->freed[home_of(word)];
+    t->count++;
+    t->bytes += word & ~(size_t)7;
+    b->chunk_bytes_freed += word & ~(size_t)7;
+  }
+  if (p || n != 0) counted(b, OP_REALLOC, n, p, caller);
+  else b->calls[OP_REALLOC]++;
+  return p;
+}
+
+void *realloc(void *old, size_t n) { return reallocated(old, n, __builtin_return_address(0)); }
 
 void *reallocarray(void *old, size_t k, size_t n) {
   size_t total;
@@ -160,47 +234,45 @@ void *reallocarray(void *old, size_t k, size_t n) {
     errno = ENOMEM;
     return NULL;
   }
-  void *p = __libc_realloc(old, total);
-  note(OP_REALLOC, total, p, old, __builtin_return_address(0), kind_of(p));
+  return reallocated(old, total, __builtin_return_address(0));
+}
+
+static void *aligned(size_t align, size_t n, void *caller) {
+  void *p = __libc_memalign(align, n);
+  struct block *b = me();
+  if (b) counted(b, OP_MEMALIGN, n, p, caller);
   return p;
 }
 
-void *memalign(size_t align, size_t n) {
-  void *p = __libc_memalign(align, n);
-  note(OP_MEMALIGN, n, p, NULL, __builtin_return_address(0), kind_of(p));
-  return p;
-}
-
-void *aligned_alloc(size_t align, size_t n) {
-  void *p = __libc_memalign(align, n);
-  note(OP_MEMALIGN, n, p, NULL, __builtin_return_address(0), kind_of(p));
-  return p;
-}
+void *memalign(size_t align, size_t n) { return aligned(align, n, __builtin_return_address(0)); }
+void *aligned_alloc(size_t align, size_t n) { return aligned(align, n, __builtin_return_address(0)); }
+void *valloc(size_t n) { return aligned((size_t)sysconf(_SC_PAGESIZE), n, __builtin_return_address(0)); }
 
 int posix_memalign(void **out, size_t align, size_t n) {
   if (align % sizeof(void *) || (align & (align - 1))) return EINVAL;
-  void *p = __libc_memalign(align, n);
+  void *p = aligned(align, n, __builtin_return_address(0));
   if (!p) return ENOMEM;
-  note(OP_MEMALIGN, n, p, NULL, __builtin_return_address(0), kind_of(p));
   *out = p;
   return 0;
 }
 
-void *valloc(size_t n) {
-  void *p = __libc_memalign((size_t)sysconf(_SC_PAGESIZE), n);
-  note(OP_MEMALIGN, n, p, NULL, __builtin_return_address(0), kind_of(p));
-  return p;
+/* A forked child counts into a file of its own, from its own blocks. */
+static void forked_child(void) {
+  lock = 0;
+  mine = NULL;
+  state = 0;
+  head = NULL;
+  out_fd = -1; /* the parent's descriptor stays open (O_CLOEXEC): it is the parent's file */
 }
+
+__attribute__((constructor)) static void init(void) { pthread_atfork(NULL, NULL, forked_child); }
 
 /* The maps at exit, to name the call sites (a program that calls _exit goes without). */
 __attribute__((destructor)) static void copy_maps(void) {
-  const char *path = getenv("ANATOMY_MALLOC_OUT");
-  if (!path || state != 2) return;
+  const char *prefix = getenv("ANATOMY_MALLOC_OUT");
+  if (!prefix || state != 2 || owner != getpid()) return;
   char name[4096];
-  size_t n = strlen(path);
-  if (n + 6 > sizeof name) return;
-  memcpy(name, path, n);
-  memcpy(name + n, ".maps", 6);
+  if (snprintf(name, sizeof name, "%s.%d.maps", prefix, (int)getpid()) >= (int)sizeof name) return;
   int in = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   int to = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   char buf[8192];

@@ -286,3 +286,46 @@ test("live --no-stacks: what glibc's own calls tell alone (brk, MAP_STACK, an ar
   const p = j.processes.find((q) => q.maps);
   assert.equal(p?.maps?.identical, p?.maps?.lines);
 });
+
+const counter = existsSync("dist/native/anatomy-malloc.so");
+
+test("live --malloc: the counts beside the timeline, call sites named, brk/mmap/arena from the chunks' own bits", {
+  skip:
+    !traced || !gcc ? "needs strace and gcc" : !counter ? "dist/native/anatomy-malloc.so not built" : false,
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), "anatomy-trace-malloc-"));
+  const churn = join(dir, "churn");
+  assert.equal(
+    spawnSync("gcc", ["-O1", "-o", churn, resolve("test/fixtures/malloc/churn.c"), "-lpthread"]).status,
+    0,
+  );
+  const bin = resolve("bin/anatomy.js");
+  const r = spawnSync(
+    process.execPath,
+    [bin, "trace", "--malloc", "--json", "--keep", join(dir, "run"), "-o", join(dir, "r.json"), "--", churn],
+    {
+      encoding: "latin1",
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(readFileSync(join(dir, "r.json"), "latin1")) as TraceReport;
+  assert.equal(j.malloc?.length, 1);
+  const m = j.malloc?.[0] as NonNullable<TraceReport["malloc"]>[number];
+  assert.equal(m.pid, j.processes.find((p) => p.programs.length)?.pid);
+  assert.ok(m.calls.malloc >= 1015 && m.calls.free >= 1012 && m.calls.realloc === 1);
+  assert.equal(m.homes.mmap.count, 1);
+  assert.ok(m.homes.arena.count >= 10);
+  assert.equal(m.threads, 2);
+  assert.match(m.sites[0]?.where ?? "", /^churn (churn|main)\+0x[0-9a-f]+$/);
+  // The 200 KiB block's own mapping is in the timeline too, owned by malloc.
+  assert.ok(j.changes.some((c) => c.group === "malloc: large blocks" && c.mapped >= 200 * 1024));
+  // The program's command line is its own, without the variables given to env.
+  assert.deepEqual(j.run.command, [churn]);
+  // Kept and read again: the same counts.
+  const again = spawnSync(process.execPath, [bin, "trace", "--replay", join(dir, "run")], {
+    encoding: "latin1",
+  });
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /malloc \(--malloc\): 1,01\d malloc, /);
+  assert.match(again.stdout, / > 128 KiB +1 +200 KiB +0 +1 +0\n/);
+});

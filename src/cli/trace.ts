@@ -2,18 +2,39 @@
 // it) and shows its address space from execve to exit: every change, in order, with its time and who
 // asked (src/trace). The program's stdin, stdout and stderr are its own; the report goes to stdout
 // after it ends, or to -o FILE.
-import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ElfFile } from "../elf/index.js";
 import { kernelRules } from "../trace/address-space.js";
 import { type AttributedTrace, attributeTrace, elfFrameNamer } from "../trace/attribute.js";
 import { datedAccounts, type SeenWrite } from "../trace/loader.js";
-import { mapsAfter, type PlacedSignal, placeSignal, renderTrace, traceReport } from "../trace/report.js";
+import { mapsSymbolizer, readMallocCounts } from "../trace/malloc.js";
+import {
+  mallocReport,
+  mapsAfter,
+  type PlacedSignal,
+  placeSignal,
+  type ReportMalloc,
+  renderTrace,
+  traceReport,
+} from "../trace/report.js";
 import {
   type KeptRun,
   kernelOfThisMachine,
   loaderFiles,
   loadRun,
+  MALLOC_FILE,
+  mallocFiles,
   runTrace,
   saveRun,
   statIdentity,
@@ -37,6 +58,8 @@ const USAGE = `Usage: anatomy trace [OPTIONS] -- PROG [ARGS...]
   --replay DIR    report on a run kept with --keep, without running anything
   --no-stacks     without strace -k: faster, owners from the instruction pointer's object alone
   --no-seccomp    without --seccomp-bpf (every system call stops the program, not only these)
+  --malloc        count the malloc family's calls (a counter preloaded into the program, LD_PRELOAD):
+                  allocations by size and where glibc put them, frees, what is left, the call sites
   --no-loader     without ld.so's own account (LD_DEBUG into files of the run, writev traced to date it)
   --no-snapshots  no /proc/PID/maps read at execve and exit_group (nothing held; no check)
   --hold MS       how long strace holds a process at execve and exit_group for its maps (default 20)
@@ -54,6 +77,7 @@ interface Options {
   seccomp: boolean;
   snapshots: boolean;
   loader: boolean;
+  malloc: boolean;
   holdMs: number;
   strace: string | undefined;
   command: string[];
@@ -71,6 +95,7 @@ function parseArgs(args: string[], io: CommandIO): Options | number {
     seccomp: true,
     snapshots: true,
     loader: true,
+    malloc: false,
     holdMs: 20,
     strace: undefined,
     command: [],
@@ -96,6 +121,7 @@ function parseArgs(args: string[], io: CommandIO): Options | number {
     else if (a === "--no-seccomp") o.seccomp = false;
     else if (a === "--no-snapshots") o.snapshots = false;
     else if (a === "--no-loader") o.loader = false;
+    else if (a === "--malloc") o.malloc = true;
     else if (["--maps-at", "-o", "--keep", "--replay", "--hold", "--strace"].includes(a)) {
       const v = value();
       if (v === undefined) return 1;
@@ -176,6 +202,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   if (typeof o === "number") return o;
   let kept: KeptRun;
   let live = false;
+  let runDir = o.keep;
   if (o.replay !== undefined) {
     const loaded = loadRun(o.replay);
     if (typeof loaded === "string") {
@@ -200,6 +227,23 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       io.stderr.write(problemLine(name, program.problem));
       return 127;
     }
+    let env: string[] = [];
+    if (o.malloc) {
+      const shim = mallocCounter();
+      if (!shim) {
+        io.stderr.write(
+          problemLine(
+            "--malloc",
+            "the malloc counter (dist/native/anatomy-malloc.so) was not built: npm run build needs a C compiler (cc, gcc or clang)",
+          ),
+        );
+        return 1;
+      }
+      const dir = o.keep ?? mkdtempSync(join(tmpdir(), "anatomy-trace-"));
+      runDir = dir;
+      const preload = io.env.LD_PRELOAD ? `${shim}:${io.env.LD_PRELOAD}` : shim;
+      env = [`LD_PRELOAD=${preload}`, `ANATOMY_MALLOC_OUT=${resolve(dir, MALLOC_FILE)}`];
+    }
     const r = await runTrace({
       program: name,
       path: program.path,
@@ -209,8 +253,9 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       seccomp: o.seccomp,
       snapshots: o.snapshots,
       loaderDebug: o.loader,
+      env,
       holdMicros: o.holdMs * 1000,
-      ...(o.keep !== undefined ? { dir: o.keep } : {}),
+      ...(runDir !== undefined ? { dir: runDir } : {}),
     });
     if (r.notRun) {
       io.stderr.write(problemLine(strace, r.notRun));
@@ -237,6 +282,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         files: {},
       },
       loaderFiles: loaderFiles(r.dir),
+      mallocFiles: o.malloc ? mallocFiles(r.dir) : [],
     };
     live = true;
   }
@@ -301,6 +347,28 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       },
       datedAccounts(kept.loaderFiles, loaderWrites(events)),
     );
+    if (kept.mallocFiles.length || kept.meta.argv.some((a) => a.includes("ANATOMY_MALLOC_OUT="))) {
+      const openElf = (path: string) => {
+        try {
+          return ElfFile.open(io.openFile(path));
+        } catch {
+          return undefined;
+        }
+      };
+      const counts: ReportMalloc[] = [];
+      for (const f of kept.mallocFiles) {
+        // Call sites named from the maps the counter copied at exit, else those read at exit_group.
+        const maps =
+          f.maps ?? kept.snapshots.find((s) => s.pid === f.pid && s.at === "exit")?.maps ?? undefined;
+        const m = readMallocCounts(
+          f.bytes,
+          maps !== undefined && live ? mapsSymbolizer(maps, openElf) : undefined,
+        );
+        if (typeof m === "string") io.stderr.write(problemLine(`${MALLOC_FILE}.${f.pid}`, m));
+        else counts.push(mallocReport(m));
+      }
+      report.malloc = counts;
+    }
     if (o.json) write(`${JSON.stringify(report, null, 2)}\n`);
     else renderTrace(report, write, { full: o.full });
   }
@@ -315,6 +383,15 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     }
   } else io.stdout.write(out);
   return status;
+}
+
+/** The counter --malloc preloads, built beside the command's bundle (dist/native), or undefined. */
+function mallocCounter(): string | undefined {
+  for (const rel of ["../native/anatomy-malloc.so", "../../dist/native/anatomy-malloc.so"]) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return undefined;
 }
 
 /** The writes ld.so's debug lines came in (writev with -y: `writev(3</dir/ld-debug.PID>, ...) = 70`). */
@@ -334,6 +411,6 @@ function commandOf(argv: string[], trampoline: number): string[] {
   if (!(trampoline > 0 && rest[0]?.endsWith("/env"))) return rest;
   let i = rest[1] === "--" ? 2 : 1;
   // The loader's variables, given to env for the program.
-  while (/^LD_DEBUG(_OUTPUT)?=/.test(rest[i] ?? "")) i++;
+  while (/^(LD_DEBUG|LD_DEBUG_OUTPUT|LD_PRELOAD|ANATOMY_MALLOC_OUT)=/.test(rest[i] ?? "")) i++;
   return rest.slice(i);
 }

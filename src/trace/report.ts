@@ -5,6 +5,7 @@ import { mapsLine, mapsText, type ProcessInfo } from "./address-space.js";
 import type { AttributedTrace, Owner, Phase } from "./attribute.js";
 import { ownerGroup } from "./attribute.js";
 import type { DatedAccount, LoaderStatistics, LoaderStep } from "./loader.js";
+import type { ChunkHome, MallocCall, MallocReport } from "./malloc.js";
 import type { SignalEvent } from "./strace-parse.js";
 
 /** What the report says about the run itself. */
@@ -98,8 +99,53 @@ export interface ReportLoader {
   statistics: LoaderStatistics;
 }
 
+/** --malloc's counts of one process, in JSON's numbers (bytes below 2^53; a call site's address in hex). */
+export interface ReportMalloc {
+  pid: number;
+  calls: Record<MallocCall, number>;
+  classes: { upTo: number | null; count: number; bytes: number; homes: Record<ChunkHome, number> }[];
+  homes: Record<ChunkHome, { count: number; bytes: number }>;
+  freed: Record<ChunkHome, { count: number; bytes: number }>;
+  live: { count: number; bytes: number };
+  threads: number;
+  sites: { caller: string; where: string; count: number; bytes: number }[];
+  otherSites: { count: number; bytes: number };
+}
+
+export function mallocReport(m: MallocReport): ReportMalloc {
+  const t = (x: { count: number; bytes: bigint }) => ({ count: x.count, bytes: Number(x.bytes) });
+  const byHome = <V>(f: (h: ChunkHome) => V): Record<ChunkHome, V> => ({
+    heap: f("heap"),
+    mmap: f("mmap"),
+    arena: f("arena"),
+  });
+  return {
+    pid: m.pid,
+    calls: m.calls,
+    classes: m.classes.map((c) => ({
+      upTo: c.upTo ?? null,
+      count: c.count,
+      bytes: Number(c.bytes),
+      homes: byHome((h) => c.homes[h].count),
+    })),
+    homes: byHome((h) => t(m.homes[h])),
+    freed: byHome((h) => t(m.freed[h])),
+    live: t(m.live),
+    threads: m.threads,
+    sites: m.sites.map((s) => ({
+      caller: hex(s.caller),
+      where: s.where,
+      count: s.count,
+      bytes: Number(s.bytes),
+    })),
+    otherSites: t(m.otherSites),
+  };
+}
+
 export interface TraceReport {
   run: RunFacts;
+  /** --malloc: each process's counts (absent without --malloc). */
+  malloc?: ReportMalloc[];
   processes: ReportProcess[];
   /** ld.so's account of each process that wrote one (empty with --no-loader, or a static program). */
   loader: ReportLoader[];
@@ -281,6 +327,14 @@ export function renderTrace(r: TraceReport, write: (text: string) => void, optio
     for (const s of r.signals.filter((s) => s.pid === p.pid || threads.includes(s.pid)))
       renderSignal(s, write);
     for (const a of r.loader.filter((a) => a.pid === p.pid)) renderLoader(a, write);
+    if (r.malloc) {
+      const m = r.malloc.find((x) => x.pid === p.pid);
+      if (m) renderMalloc(m, write);
+      else if (p.programs.length)
+        write(
+          "  malloc: no counts (a static program, or none of its code called malloc: LD_PRELOAD loads nothing into a static one)\n",
+        );
+    }
     if (p.exit)
       write(
         p.exit.signal ? `  killed by ${p.exit.signal}\n` : `  exited with status ${p.exit.status ?? "?"}\n`,
@@ -385,6 +439,47 @@ function renderLoader(a: ReportLoader, write: (text: string) => void): void {
   if (st.finalRelocations !== undefined && st.relocations !== undefined)
     write(
       `    at exit: ${st.finalRelocations} relocations in all, ${st.finalRelocations - st.relocations} of them bound lazily after start-up\n`,
+    );
+}
+
+const HOME_TITLE: Record<ChunkHome, string> = {
+  heap: "heap (brk)",
+  mmap: "own mapping",
+  arena: "thread arena",
+};
+
+/** --malloc's counts: calls, allocations by size and where they went, frees, what is left, call sites. */
+function renderMalloc(m: ReportMalloc, write: (text: string) => void): void {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const c = m.calls;
+  write(
+    `  malloc (--malloc): ${n(c.malloc)} malloc, ${n(c.calloc)} calloc, ${n(c.realloc)} realloc, ${n(c.memalign)} aligned, ${n(c.free)} free` +
+      `${c.failed ? `, ${n(c.failed)} failed` : ""}; ${m.threads} thread${m.threads === 1 ? "" : "s"}\n`,
+  );
+  const homes: ChunkHome[] = ["heap", "mmap", "arena"];
+  write(
+    `    ${"size asked".padEnd(14)}${"allocations".padStart(12)}${"bytes".padStart(11)}${homes.map((h) => HOME_TITLE[h].padStart(14)).join("")}\n`,
+  );
+  let below = 0;
+  for (const k of m.classes) {
+    const label = k.upTo === null ? `> ${size(below)}` : `<= ${size(k.upTo)}`;
+    if (k.upTo !== null) below = k.upTo;
+    if (k.count === 0) continue;
+    write(
+      `    ${label.padEnd(14)}${n(k.count).padStart(12)}${size(k.bytes).padStart(11)}${homes.map((h) => n(k.homes[h]).padStart(14)).join("")}\n`,
+    );
+  }
+  const freed = homes
+    .filter((h) => m.freed[h].count)
+    .map((h) => `${HOME_TITLE[h]} ${n(m.freed[h].count)} (${size(m.freed[h].bytes)})`);
+  if (freed.length) write(`    freed, by where the chunk was (chunk sizes): ${freed.join(", ")}\n`);
+  write(`    still allocated at the end: ${n(m.live.count)} blocks, ${size(m.live.bytes)} of chunks\n`);
+  if (m.sites.length) write("    call sites that allocated most:\n");
+  for (const s of m.sites)
+    write(`      ${n(s.count).padStart(12)}  ${size(s.bytes).padStart(10)}  ${s.where}\n`);
+  if (m.otherSites.count)
+    write(
+      `      ${n(m.otherSites.count).padStart(12)}  ${size(m.otherSites.bytes).padStart(10)}  (other call sites)\n`,
     );
 }
 

@@ -78,6 +78,8 @@ export interface TraceRequest {
    * the program's stderr untouched), with writev traced to date its lines.
    */
   loaderDebug: boolean;
+  /** More variables for the program (not the trampoline), `NAME=VALUE`: --malloc's LD_PRELOAD. */
+  env?: string[];
   /** Where strace's text and the snapshots go; else a new temporary directory. */
   dir?: string;
 }
@@ -118,9 +120,12 @@ export function straceArgs(
   // snapshot of its first image).
   const trampoline = request.snapshots && !request.program.includes("=");
   // The variables are the program's, not the trampoline's: env sets them for what it runs.
-  const debugEnv = request.loaderDebug
-    ? [`LD_DEBUG=${LOADER_DEBUG}`, `LD_DEBUG_OUTPUT=${join(dirname(traceFile), LOADER_DEBUG_FILE)}`]
-    : [];
+  const debugEnv = [
+    ...(request.loaderDebug
+      ? [`LD_DEBUG=${LOADER_DEBUG}`, `LD_DEBUG_OUTPUT=${join(dirname(traceFile), LOADER_DEBUG_FILE)}`]
+      : []),
+    ...(request.env ?? []),
+  ];
   if (!trampoline) for (const v of debugEnv) argv.push("-E", v);
   if (request.snapshots) {
     argv.push("-e", `inject=execve,execveat:delay_exit=${request.holdMicros}`);
@@ -295,6 +300,56 @@ export interface KeptRun {
   meta: RunMeta;
   /** ld.so's debug output of each process that wrote one (`ld-debug.PID`), and the path it had. */
   loaderFiles: LoaderFile[];
+  /** --malloc's counts of each process (`malloc.PID`), with the maps its counter copied at exit. */
+  mallocFiles: MallocFile[];
+}
+
+export const MALLOC_FILE = "malloc";
+/** 64 MiB: the counts of about 4,000 threads; a file beyond it is read that far (its later blocks go uncounted). */
+const MALLOC_FILE_LIMIT = 64 << 20;
+
+function readUpTo(path: string, limit: number): Uint8Array | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const size = Math.min(statSync(path).size, limit);
+    const bytes = new Uint8Array(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, bytes, got, size - got, got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return bytes.subarray(0, got);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export interface MallocFile {
+  pid: number;
+  bytes: Uint8Array;
+  maps: string | undefined;
+}
+
+/** The counts --malloc's counter wrote in a run's directory. */
+export function mallocFiles(dir: string): MallocFile[] {
+  const out: MallocFile[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return out;
+  }
+  for (const f of names) {
+    const m = new RegExp(`^${MALLOC_FILE}\\.(\\d+)$`).exec(f);
+    if (!m) continue;
+    const bytes = readUpTo(join(dir, f), MALLOC_FILE_LIMIT);
+    if (bytes) out.push({ pid: Number(m[1]), bytes, maps: readText(join(dir, `${f}.maps`)) });
+  }
+  return out;
 }
 
 export interface LoaderFile {
@@ -369,7 +424,7 @@ export function loadRun(dir: string): KeptRun | string {
       stat: readText(join(dir, f.replace(/^maps/, "stat"))),
     });
   }
-  return { text, snapshots, meta, loaderFiles: loaderFiles(dir) };
+  return { text, snapshots, meta, loaderFiles: loaderFiles(dir), mallocFiles: mallocFiles(dir) };
 }
 
 /** The kernel's release and whether vm.overcommit_memory is 2 (MAP_NORESERVE then ignored). */
