@@ -4,9 +4,19 @@
 //   node scripts/fuzz.mjs 20000       20000 mutants
 //   node scripts/fuzz.mjs 600s        as many as fit in 10 minutes
 //   node scripts/fuzz.mjs --seed 1234 --count 1 --save /tmp/m   reproduce one failure, keep the file
+//   node scripts/fuzz.mjs --trace 600s   kept trace runs mutated, read by trace --replay (TRACE_VIEWS);
+//                                        --save DIR keeps each as DIR/run-SEED/
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runFuzz, SPARSE_VIEWS, VIEWS, viewLabel } from "./lib/fuzz-core.mjs";
+import {
+  runFuzz,
+  runTraceFuzz,
+  SPARSE_VIEWS,
+  TRACE_VIEWS,
+  VIEWS,
+  viewLabel,
+  writeRun,
+} from "./lib/fuzz-core.mjs";
 
 const argv = process.argv.slice(2);
 const opt = {
@@ -16,6 +26,7 @@ const opt = {
   timeoutMs: 2000,
   save: null,
   views: [],
+  trace: false,
 };
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -31,37 +42,49 @@ for (let i = 0; i < argv.length; i++) {
     if (!argv.includes("--count")) opt.count = Number.POSITIVE_INFINITY;
   } else if (a === "--timeout") opt.timeoutMs = Number(next());
   else if (a === "--save") opt.save = next();
+  else if (a === "--trace") opt.trace = true;
   else if (a === "--view") opt.views.push(next().split(" ").filter(Boolean));
   else throw new Error(`unknown argument ${a}`);
 }
-const views = opt.views.length ? opt.views : VIEWS;
+const views = opt.views.length ? opt.views : opt.trace ? TRACE_VIEWS : VIEWS;
 console.log(
-  `fuzz: seed ${opt.seed}, ${Number.isFinite(opt.count) ? `${opt.count} mutants` : `${opt.seconds} s`}, ${views.length} views each`,
+  `fuzz${opt.trace ? " (trace --replay)" : ""}: seed ${opt.seed}, ${Number.isFinite(opt.count) ? `${opt.count} mutants` : `${opt.seconds} s`}, ${views.length} views each`,
 );
 
 const started = Date.now();
 let lastReport = started;
-const { counts, failures, maxRssMb, unavailable } = await runFuzz({
+const common = {
   seed: opt.seed,
   count: opt.count,
   seconds: opt.seconds,
-  timeoutMs: opt.timeoutMs,
+  // A replay reads 50-100 KB of strace's text three times: more than an ELF view's 2 s on a busy machine.
+  timeoutMs: argv.includes("--timeout") || !opt.trace ? opt.timeoutMs : 5000,
   views,
-  // --view runs the views named, each on every mutant; else the compiler's on some (SPARSE_VIEWS).
-  sparseViews: opt.views.length ? [] : SPARSE_VIEWS,
-  onMutant(m) {
-    if (opt.save) {
-      mkdirSync(opt.save, { recursive: true });
-      writeFileSync(join(opt.save, `mutant-${m.seed}`), m.bytes);
-    }
-  },
   onProgress(c) {
     if (Date.now() - lastReport > 10_000) {
       lastReport = Date.now();
       process.stderr.write(`  ${c.mutations} mutants, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     }
   },
-});
+};
+const { counts, failures, maxRssMb, unavailable } = opt.trace
+  ? await runTraceFuzz({
+      ...common,
+      onMutant(m) {
+        if (opt.save) writeRun(join(opt.save, `run-${m.seed}`), m);
+      },
+    })
+  : await runFuzz({
+      ...common,
+      // --view runs the views named, each on every mutant; else the compiler's on some (SPARSE_VIEWS).
+      sparseViews: opt.views.length ? [] : SPARSE_VIEWS,
+      onMutant(m) {
+        if (opt.save) {
+          mkdirSync(opt.save, { recursive: true });
+          writeFileSync(join(opt.save, `mutant-${m.seed}`), m.bytes);
+        }
+      },
+    });
 
 console.log(
   `mutations: ${counts.mutations}, views run: ${counts.views}, clean: ${counts.ok}, clean errors: ${counts.cleanErrors}, internal errors: ${counts.internalErrors}, hangs: ${counts.hangs}, crashes: ${counts.crashes}, max rss: ${maxRssMb.toFixed(0)} MB`,
@@ -80,7 +103,7 @@ for (const f of failures) {
 }
 if (failures.length)
   console.log(
-    `${failures.length} failures (${shown.size} distinct); reproduce: node scripts/fuzz.mjs --seed SEED --count 1 --save DIR`,
+    `${failures.length} failures (${shown.size} distinct); reproduce: node scripts/fuzz.mjs${opt.trace ? " --trace" : ""} --seed SEED --count 1 --save DIR`,
   );
 console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exitCode = failures.length ? 1 : 0;

@@ -12,7 +12,8 @@ import { parentPort } from "node:worker_threads";
 import { loadCommands } from "./in-process.mjs";
 
 export const PATH_COMMANDS = ["layout", "check", "addr", "deps", "ldd", "bind", "bundle", "plt", "build"];
-const cmds = await loadCommands(["readelf", "nm", "size", "objdump", ...PATH_COMMANDS]);
+// trace only with --replay here (fuzz-core.mjs runTraceFuzz): the kept run's directory is the input.
+const cmds = await loadCommands(["readelf", "nm", "size", "objdump", "trace", ...PATH_COMMANDS]);
 const scratch = mkdtempSync(join(tmpdir(), "anatomy-fuzz-"));
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 const elf = await import(new URL("../../src/elf/index.ts", import.meta.url).href);
@@ -24,6 +25,9 @@ function classify(tool, r) {
     if (/not written yet/.test(message)) return { unavailable: true };
     return { internal: true, message: r.exception?.stack ?? message };
   }
+  // A status a process cannot exit with: process.exitCode throws on it (a run.json's status taken as is).
+  if (!Number.isInteger(r.status) || r.status < 0 || r.status > 255)
+    return { internal: true, message: `exit status ${r.status} (a process exits with 0-255)` };
   const lines = r.stderr.split("\n");
   const line = lines.find((l) => /internal error/i.test(l) && !/not written yet/.test(l));
   if (line) return { internal: true, message: line };

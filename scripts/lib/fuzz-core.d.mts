@@ -41,3 +41,35 @@ export function runFuzz(options?: {
   rssGrowthMb: number;
   unavailable: string[];
 }>;
+export const TRACE_VIEWS: string[][];
+export const TRACE_RUNS: string;
+export interface TraceRun {
+  name: string;
+  files: Record<string, Uint8Array>;
+}
+export interface TraceMutant {
+  seed: number;
+  fixture: string;
+  files: Record<string, Uint8Array>;
+  mutations: string[];
+}
+export function loadTraceRuns(): TraceRun[];
+export function mutateRun(seed: number, runs: TraceRun[]): TraceMutant;
+export function writeRun(dir: string, mutant: TraceMutant): void;
+export function runTraceFuzz(options?: {
+  seed?: number;
+  count?: number;
+  seconds?: number;
+  timeoutMs?: number;
+  memoryLimitMb?: number;
+  rssGrowthLimitMb?: number;
+  views?: string[][];
+  onProgress?: (counts: FuzzCounts, index: number) => void;
+  onMutant?: (mutant: TraceMutant) => void;
+}): Promise<{
+  counts: FuzzCounts;
+  failures: FuzzFailure[];
+  maxRssMb: number;
+  rssGrowthMb: number;
+  unavailable: string[];
+}>;

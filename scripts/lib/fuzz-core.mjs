@@ -6,7 +6,12 @@
 //
 // Every mutation is a pure function of (seed, fixture bytes), so a failure is reproduced with
 // `node scripts/fuzz.mjs --seed N --count 1 --save DIR`.
-import { readFileSync } from "node:fs";
+//
+// The trace replay (runTraceFuzz, `fuzz.mjs --trace`) mutates kept runs instead
+// (test/fixtures/trace/captured/*: strace's text, the maps snapshots, ld.so's files, run.json) and
+// reads each with `trace --replay`, which runs nothing: no mutant is ever executed.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FIXTURES, listFixtures, ROOT } from "./fixtures.mjs";
 import { CommandRunner } from "./runner.mjs";
@@ -457,43 +462,57 @@ export async function runFuzz({
 } = {}) {
   const fixtures = loadFixtures();
   const runner = new CommandRunner({ memoryLimitMb });
-  const rss0 = process.memoryUsage().rss;
-  const counts = {
-    mutations: 0,
-    views: 0,
-    ok: 0,
-    cleanErrors: 0,
-    internalErrors: 0,
-    hangs: 0,
-    crashes: 0,
-    unavailable: 0,
-  };
-  const unavailable = new Set();
-  let maxRss = rss0;
-  const failures = [];
+  const tally = new Tally(rssGrowthLimitMb);
   const started = Date.now();
   for (let i = 0; i < count && (Date.now() - started) / 1000 < seconds; i++) {
     const mutant = mutate(seed + i, fixtures);
     onMutant(mutant);
     const jobs = i % SPARSE_EVERY === 0 ? [...views, ...sparseViews] : views;
     const res = await runner.run({ jobs, path: "mutant", bytes: mutant.bytes, timeoutMs });
+    tally.add(res, jobs, { seed: mutant.seed, fixture: mutant.fixture, mutations: mutant.mutations });
+    onProgress(tally.counts, i);
+  }
+  await runner.stop();
+  return tally.result();
+}
+
+/** The counts and failures of a fuzz run: each mutant's results from the runner, and the memory. */
+class Tally {
+  constructor(rssGrowthLimitMb) {
+    this.rssGrowthLimitMb = rssGrowthLimitMb;
+    this.rss0 = process.memoryUsage().rss;
+    this.maxRss = this.rss0;
+    this.counts = {
+      mutations: 0,
+      views: 0,
+      ok: 0,
+      cleanErrors: 0,
+      internalErrors: 0,
+      hangs: 0,
+      crashes: 0,
+      unavailable: 0,
+    };
+    this.unavailable = new Set();
+    this.failures = [];
+  }
+  add(res, jobs, where) {
+    const { counts, failures } = this;
     counts.mutations++;
-    const where = { seed: mutant.seed, fixture: mutant.fixture, mutations: mutant.mutations };
     if (res.hang) {
       counts.hangs++;
       failures.push({ ...where, kind: "hang", view: res.job });
-      continue;
+      return;
     }
     if (res.crash) {
       counts.crashes++;
       failures.push({ ...where, kind: "crash", view: res.job, message: res.crash });
-      continue;
+      return;
     }
     for (const [k, v] of res.results.entries()) {
       counts.views++;
       if (v.unavailable) {
         counts.unavailable++;
-        unavailable.add(viewLabel(jobs[k]));
+        this.unavailable.add(viewLabel(jobs[k]));
       } else if (v.internal) {
         counts.internalErrors++;
         failures.push({ ...where, kind: "internal error", view: jobs[k], message: v.message });
@@ -501,26 +520,204 @@ export async function runFuzz({
       else counts.cleanErrors++;
     }
     const rss = Math.max(res.rss, process.memoryUsage().rss);
-    if (rss > maxRss) maxRss = rss;
-    if (rss - rss0 > rssGrowthLimitMb * 1024 * 1024 && !failures.some((f) => f.kind === "memory")) {
+    if (rss > this.maxRss) this.maxRss = rss;
+    if (rss - this.rss0 > this.rssGrowthLimitMb * 1024 * 1024 && !failures.some((f) => f.kind === "memory")) {
       failures.push({
         ...where,
         kind: "memory",
-        message: `rss grew by ${((rss - rss0) / 1048576).toFixed(0)} MB`,
+        message: `rss grew by ${((rss - this.rss0) / 1048576).toFixed(0)} MB`,
       });
     }
-    onProgress(counts, i);
   }
-  await runner.stop();
-  return {
-    counts,
-    failures,
-    maxRssMb: maxRss / 1048576,
-    rssGrowthMb: (maxRss - rss0) / 1048576,
-    unavailable: [...unavailable],
-  };
+  result() {
+    return {
+      counts: this.counts,
+      failures: this.failures,
+      maxRssMb: this.maxRss / 1048576,
+      rssGrowthMb: (this.maxRss - this.rss0) / 1048576,
+      unavailable: [...this.unavailable],
+    };
+  }
 }
 
 export function viewLabel(view) {
   return view.join(" ");
+}
+
+// ---- trace replay: kept runs mutated as text
+
+/** What reads each mutated run: "{}" is its directory. */
+export const TRACE_VIEWS = [
+  ["trace", "--replay", "{}"],
+  ["trace", "--replay", "{}", "--json"],
+  ["trace", "--replay", "{}", "--full", "--maps-at", "3"],
+];
+export const TRACE_RUNS = "test/fixtures/trace/captured";
+
+/** Each kept run under test/fixtures/trace/captured: its name and its files' bytes, by file name. */
+export function loadTraceRuns() {
+  const root = join(ROOT, TRACE_RUNS);
+  return readdirSync(root)
+    .sort()
+    .filter((name) => statSync(join(root, name)).isDirectory())
+    .map((name) => {
+      const files = {};
+      for (const f of readdirSync(join(root, name)).sort())
+        if (statSync(join(root, name, f)).isFile()) files[f] = readFileSync(join(root, name, f));
+      return { name, files };
+    });
+}
+
+/** Numbers that break a reader of strace's text: zero, -1, past 2^53, past 2^64, a stray hex. */
+function strangeNumber(r, current) {
+  const hex = current.startsWith("0x");
+  const n = hex ? BigInt(current) : BigInt(current.replace(/\..*/, "") || "0");
+  const v = r.pick([
+    0n,
+    1n,
+    -1n,
+    n + 1n,
+    n - 1n,
+    n * 4096n,
+    n ^ (1n << BigInt(r.int(64))),
+    (1n << 53n) + 1n,
+    (1n << 63n) - 1n,
+    (1n << 64n) - 1n,
+    1n << 64n,
+    10n ** 30n,
+    BigInt(r.int(1 << 30)),
+  ]);
+  if (hex) return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
+  return r.next() < 0.1 ? `${v}.${r.int(1000000)}` : String(v);
+}
+
+const lines = (text) => text.split("\n");
+
+/** Text mutators over one file (latin1, so a byte is a character): each returns the new text. */
+const TEXT_MUTATORS = {
+  "byte flips"(t, r) {
+    const b = Buffer.from(t, "latin1");
+    if (b.length === 0) return null;
+    const n = 1 + r.int(8);
+    for (let i = 0; i < n; i++) b[r.int(b.length)] ^= 1 << r.int(8);
+    return b.toString("latin1");
+  },
+  truncate(t, r) {
+    return t.slice(0, r.int(t.length + 1));
+  },
+  "truncate a line"(t, r) {
+    const ls = lines(t);
+    const k = r.int(ls.length);
+    ls[k] = ls[k].slice(0, r.int(ls[k].length + 1));
+    return ls.join("\n");
+  },
+  "duplicated lines"(t, r) {
+    const ls = lines(t);
+    const k = r.int(ls.length);
+    const n = 1 + r.int(r.next() < 0.1 ? 200 : 4);
+    ls.splice(k, 0, ...ls.slice(k, k + n));
+    return ls.join("\n");
+  },
+  "deleted lines"(t, r) {
+    const ls = lines(t);
+    ls.splice(r.int(ls.length), 1 + r.int(r.next() < 0.1 ? 100 : 3));
+    return ls.join("\n");
+  },
+  "swapped lines"(t, r) {
+    const ls = lines(t);
+    const a = r.int(ls.length);
+    const b = r.int(ls.length);
+    [ls[a], ls[b]] = [ls[b], ls[a]];
+    return ls.join("\n");
+  },
+  "numbers changed"(t, r) {
+    // A pid, a time, an address, a length, a result: some number in the text, 1 to 4 of them.
+    const found = [...t.matchAll(/-?0x[0-9a-f]+|\d+(\.\d+)?/g)];
+    if (found.length === 0) return null;
+    let out = t;
+    const n = 1 + r.int(4);
+    for (const m of Array.from({ length: n }, () => r.pick(found)).sort((x, y) => y.index - x.index)) {
+      const v = m[0].replace(/^-/, "");
+      out = out.slice(0, m.index) + strangeNumber(r, v) + out.slice(m.index + m[0].length);
+    }
+    return out;
+  },
+};
+
+/** The files of a run a mutation goes to: strace's text most often, the snapshots next. */
+function pickFile(r, names) {
+  const maps = names.filter((f) => f.startsWith("maps."));
+  const other = names.filter((f) => f !== "strace.txt" && !f.startsWith("maps."));
+  const p = r.next();
+  if (p < 0.6 || (maps.length === 0 && other.length === 0)) return "strace.txt";
+  if (p < 0.9 && maps.length) return r.pick(maps);
+  return r.pick(other.length ? other : maps);
+}
+
+/** Derives one mutated run from `seed`: picks a kept run, applies 1 to 4 mutations to its files. */
+export function mutateRun(seed, runs) {
+  const r = prng(seed);
+  const run = runs[r.int(runs.length)];
+  const files = Object.fromEntries(Object.entries(run.files).map(([f, b]) => [f, b.toString("latin1")]));
+  const applied = [];
+  const rounds = 1 + (r.next() < 0.4 ? r.int(4) : 0);
+  for (let k = 0; k < rounds; k++) {
+    const file = pickFile(r, Object.keys(files));
+    // run.json's fields are read as they are: only its numbers change, or it is cut short.
+    const names = file === "run.json" ? ["numbers changed", "truncate"] : Object.keys(TEXT_MUTATORS);
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const m = r.pick(names);
+      const out = TEXT_MUTATORS[m](files[file], r);
+      if (out === null) continue;
+      files[file] = out;
+      applied.push(`${file}: ${m}`);
+      break;
+    }
+  }
+  const bytes = Object.fromEntries(Object.entries(files).map(([f, t]) => [f, Buffer.from(t, "latin1")]));
+  return { seed, fixture: run.name, files: bytes, mutations: applied };
+}
+
+/** Writes a mutated run's files into `dir` (emptied first). */
+export function writeRun(dir, mutant) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const [f, b] of Object.entries(mutant.files)) writeFileSync(join(dir, f), b);
+}
+
+/**
+ * Runs `count` mutated runs (or until `seconds` pass) starting at `seed` through TRACE_VIEWS, each
+ * written to a directory of this run. Returns what runFuzz returns.
+ */
+export async function runTraceFuzz({
+  seed = 1,
+  count = 200,
+  seconds = Number.POSITIVE_INFINITY,
+  timeoutMs = 5000,
+  memoryLimitMb = 512,
+  rssGrowthLimitMb = 300,
+  views = TRACE_VIEWS,
+  onProgress = () => {},
+  onMutant = () => {},
+} = {}) {
+  const runs = loadTraceRuns();
+  const runner = new CommandRunner({ memoryLimitMb });
+  const tally = new Tally(rssGrowthLimitMb);
+  const scratch = mkdtempSync(join(tmpdir(), "anatomy-fuzz-trace-"));
+  const dir = join(scratch, "run");
+  const started = Date.now();
+  try {
+    for (let i = 0; i < count && (Date.now() - started) / 1000 < seconds; i++) {
+      const mutant = mutateRun(seed + i, runs);
+      onMutant(mutant);
+      writeRun(dir, mutant);
+      const res = await runner.run({ jobs: views, path: dir, timeoutMs });
+      tally.add(res, views, { seed: mutant.seed, fixture: mutant.fixture, mutations: mutant.mutations });
+      onProgress(tally.counts, i);
+    }
+  } finally {
+    await runner.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return tally.result();
 }
