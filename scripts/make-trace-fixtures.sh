@@ -18,7 +18,7 @@ capture() {
   rm -rf "${out:?}/$name"
   mkdir -p "$out/$name"
   # A long hold: each snapshot is read while strace holds the process, on a busy machine too.
-  node bin/anatomy.js trace --hold 200 --keep "$out/$name" -o /dev/null -- "$@" >/dev/null || true
+  node bin/anatomy.js trace --stacks --hold 200 --keep "$out/$name" -o /dev/null -- "$@" >/dev/null || true
 }
 
 capture life "$tmp/life" "$tmp/life.maps"

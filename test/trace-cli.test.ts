@@ -302,7 +302,19 @@ test("live --malloc: the counts beside the timeline, call sites named, brk/mmap/
   const bin = resolve("bin/anatomy.js");
   const r = spawnSync(
     process.execPath,
-    [bin, "trace", "--malloc", "--json", "--keep", join(dir, "run"), "-o", join(dir, "r.json"), "--", churn],
+    [
+      bin,
+      "trace",
+      "--stacks",
+      "--malloc",
+      "--json",
+      "--keep",
+      join(dir, "run"),
+      "-o",
+      join(dir, "r.json"),
+      "--",
+      churn,
+    ],
     {
       encoding: "latin1",
     },
@@ -328,4 +340,96 @@ test("live --malloc: the counts beside the timeline, call sites named, brk/mmap/
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, /malloc \(--malloc\): 1,01\d malloc, /);
   assert.match(again.stdout, / > 128 KiB +1 +200 KiB +0 +1 +0\n/);
+});
+
+test("--pid: attach to a running process, its maps as found, its threads, then let go with the check", {
+  skip:
+    !traced || !gcc
+      ? "needs strace and gcc"
+      : !existsSync("dist/cli/trace.js")
+        ? "dist/ not built (npm run build)"
+        : false,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "anatomy-trace-pid-"));
+  const prog = join(dir, "slow");
+  writeFileSync(
+    join(dir, "slow.c"),
+    `#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+static void *idle(void *a) { sleep(30); return a; }
+int main(void) {
+  pthread_t t;
+  pthread_create(&t, 0, idle, 0);
+  for (int i = 0; i < 600; i++) { char *p = malloc(4000 * (i + 1)); p[0] = 1; usleep(10000); }
+  return 0;
+}
+`,
+  );
+  assert.equal(spawnSync("gcc", ["-O1", "-o", prog, join(dir, "slow.c"), "-lpthread"]).status, 0);
+  const { spawn } = await import("node:child_process");
+  const child = spawn(prog, [], { stdio: "ignore" });
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const r = spawnSync(
+      process.execPath,
+      [
+        resolve("bin/anatomy.js"),
+        "trace",
+        "--stacks",
+        "--pid",
+        String(child.pid),
+        "--for",
+        "1",
+        "--json",
+        "-o",
+        join(dir, "r.json"),
+      ],
+      { encoding: "latin1" },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(readFileSync(join(dir, "r.json"), "latin1")) as TraceReport;
+    assert.deepEqual(j.run.command, [prog, `(pid ${child.pid}, attached, then let go)`]);
+    assert.equal(j.changes[0]?.phase, "attach");
+    assert.equal(j.changes[0]?.owner.role, "as found at attach");
+    const p = j.processes.find((q) => q.pid === child.pid);
+    assert.ok(p);
+    // Its other thread, found at attach.
+    assert.equal(j.processes.filter((q) => q.isThread && q.leader === child.pid).length, 1);
+    // malloc grew the heap or mapped large blocks while traced, and the replay from the maps as
+    // found equals the maps at detach.
+    assert.ok(
+      j.changes.some((c) => c.group.startsWith("malloc: ") && c.mapped > 0),
+      j.changes.map((c) => c.group).join(),
+    );
+    assert.ok(p.maps && p.maps.lines > 0);
+    assert.equal(p.maps.identical, p.maps.lines, JSON.stringify(p.maps.differences));
+    assert.equal(p.exit, undefined, "still running");
+  } finally {
+    child.kill();
+  }
+});
+
+test("--pid on a process that is gone, or not ours: one line and a non-zero status", async () => {
+  const gone = await runCli(run, ["--pid", "4194303"]);
+  assert.equal(gone.status, 1);
+  assert.equal(gone.err, "anatomy: 4194303: no such process\n");
+  assert.equal((await runCli(run, ["--pid", "12", "--", "/bin/true"])).status, 1);
+  assert.equal((await runCli(run, ["--pid", "x"])).err, "anatomy trace: --pid needs a process ID, not x\n");
+  // Not ours: another user's process, seen by an unprivileged user (only when this runs as root).
+  const root = process.getuid?.() === 0 && spawnSync("runuser", ["--help"], { stdio: "ignore" }).status === 0;
+  if (root && existsSync("dist/cli/trace.js")) {
+    const r = spawnSync(
+      "runuser",
+      ["-u", "nobody", "--", process.execPath, resolve("bin/anatomy.js"), "trace", "--pid", "1"],
+      {
+        encoding: "latin1",
+      },
+    );
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      /^anatomy: 1: not ours to trace \(its \/proc\/PID\/maps cannot be read: another user's process, or ptrace is not permitted\)\n$/,
+    );
+  }
 });

@@ -15,7 +15,8 @@ import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ElfFile } from "../elf/index.js";
-import { kernelRules } from "../trace/address-space.js";
+import { parseMaps } from "../process/proc-maps.js";
+import { DETACHED, kernelRules, mapsText } from "../trace/address-space.js";
 import { type AttributedTrace, attributeTrace, elfFrameNamer } from "../trace/attribute.js";
 import { datedAccounts, type SeenWrite } from "../trace/loader.js";
 import { mapsSymbolizer, readMallocCounts } from "../trace/malloc.js";
@@ -29,18 +30,21 @@ import {
   traceReport,
 } from "../trace/report.js";
 import {
+  attachProblem,
+  attachTrace,
   type KeptRun,
   kernelOfThisMachine,
   loaderFiles,
   loadRun,
   MALLOC_FILE,
   mallocFiles,
+  type RunMeta,
   runTrace,
   saveRun,
   statIdentity,
 } from "../trace/run-strace.js";
-import { parseStrace } from "../trace/strace-parse.js";
-import type { CommandIO } from "./io.js";
+import { CLONE_THREAD, CLONE_VM, parseStrace, type TraceEvent } from "../trace/strace-parse.js";
+import { type CommandIO, openFile } from "./io.js";
 import { problemLine } from "./problem.js";
 
 const USAGE = `Usage: anatomy trace [OPTIONS] -- PROG [ARGS...]
@@ -50,13 +54,17 @@ const USAGE = `Usage: anatomy trace [OPTIONS] -- PROG [ARGS...]
   dlopen, the program's own mappings, executable anonymous memory), children and threads, signals
   and a crash's address; the peak size of each owner; and the replayed maps checked against
   /proc/PID/maps read at each exit. PROG's own output is untouched; the report follows it.
+  --pid PID       attach to a running process (every thread) instead: from its maps as found, until
+                  it ends, Ctrl-C, or --for SECONDS; then its maps are read again for the check
   --json          the report as JSON
   --maps-at N     the replayed /proc/PID/maps right after change #N (the numbers in the timeline)
   -o FILE         write the report to FILE
   --full          every change on its own line (default: a run of one owner's changes on one line)
   --keep DIR      keep strace's text and the maps snapshots in DIR
   --replay DIR    report on a run kept with --keep, without running anything
-  --no-stacks     without strace -k: faster, owners from the instruction pointer's object alone
+  --stacks        each call's stack too (strace -k): tells malloc's, pthread's and dlopen's calls of
+                  libc's mmap from the program's own; each mapping change then costs strace a few ms
+  --no-stacks     the default: owners from the instruction pointer's object and the call itself
   --no-seccomp    without --seccomp-bpf (every system call stops the program, not only these)
   --malloc        count the malloc family's calls (a counter preloaded into the program, LD_PRELOAD):
                   allocations by size and where glibc put them, frees, what is left, the call sites
@@ -78,6 +86,8 @@ interface Options {
   snapshots: boolean;
   loader: boolean;
   malloc: boolean;
+  pid: number | undefined;
+  seconds: number | undefined;
   holdMs: number;
   strace: string | undefined;
   command: string[];
@@ -91,11 +101,13 @@ function parseArgs(args: string[], io: CommandIO): Options | number {
     full: false,
     keep: undefined,
     replay: undefined,
-    stacks: true,
+    stacks: false,
     seccomp: true,
     snapshots: true,
     loader: true,
     malloc: false,
+    pid: undefined,
+    seconds: undefined,
     holdMs: 20,
     strace: undefined,
     command: [],
@@ -118,11 +130,24 @@ function parseArgs(args: string[], io: CommandIO): Options | number {
     if (a === "--json") o.json = true;
     else if (a === "--full") o.full = true;
     else if (a === "--no-stacks") o.stacks = false;
+    else if (a === "--stacks") o.stacks = true;
     else if (a === "--no-seccomp") o.seccomp = false;
     else if (a === "--no-snapshots") o.snapshots = false;
     else if (a === "--no-loader") o.loader = false;
     else if (a === "--malloc") o.malloc = true;
-    else if (["--maps-at", "-o", "--keep", "--replay", "--hold", "--strace"].includes(a)) {
+    else if (a === "--pid" || a === "-p" || a === "--for") {
+      const v = value();
+      if (v === undefined) return 1;
+      const n = Number(v);
+      if (a === "--for" ? !(n > 0) : !Number.isInteger(n) || n <= 0) {
+        io.stderr.write(
+          `anatomy trace: ${a} needs a ${a === "--for" ? "number of seconds" : "process ID"}, not ${v}\n`,
+        );
+        return 1;
+      }
+      if (a === "--for") o.seconds = n;
+      else o.pid = n;
+    } else if (["--maps-at", "-o", "--keep", "--replay", "--hold", "--strace"].includes(a)) {
       const v = value();
       if (v === undefined) return 1;
       if (a === "--maps-at" || a === "--hold") {
@@ -145,7 +170,17 @@ function parseArgs(args: string[], io: CommandIO): Options | number {
       break;
     }
   }
-  if (o.command.length === 0 && o.replay === undefined) {
+  if (o.pid !== undefined && o.command.length) {
+    io.stderr.write("anatomy trace: --pid attaches to a running process; give it or a command, not both\n");
+    return 1;
+  }
+  if (o.pid !== undefined && o.malloc) {
+    io.stderr.write(
+      "anatomy trace: --malloc preloads its counter at exec: it cannot join a running process (--pid)\n",
+    );
+    return 1;
+  }
+  if (o.command.length === 0 && o.replay === undefined && o.pid === undefined) {
     io.stderr.write(USAGE);
     return 1;
   }
@@ -168,6 +203,7 @@ function findProgram(name: string, path: string | undefined): { path: string } |
     return { problem: name.includes("/") ? "no such file or directory" : "not found on PATH" };
   const st = statSync(found);
   if (st.isDirectory()) return { problem: "is a directory, not a program" };
+  if (!st.isFile()) return { problem: "not a regular file (a FIFO, a socket or a device), not a program" };
   if (!isExecutableFile(found)) return { problem: "not executable (no execute permission)" };
   let head = "";
   try {
@@ -177,7 +213,35 @@ function findProgram(name: string, path: string | undefined): { path: string } |
   }
   if (head !== "\x7fELF" && !head.startsWith("#!"))
     return { problem: "not a program (neither ELF nor a #! script)" };
+  if (head === "\x7fELF") {
+    const cut = loadableProblem(found);
+    if (cut) return { problem: cut };
+  }
   return { path: found };
+}
+
+/**
+ * What would make the kernel's execve fail on an ELF file, read before running it: a header that does
+ * not parse, or a PT_LOAD whose bytes run past the end of the file (the kernel gives up after the old
+ * image is gone, and the process dies of SIGSEGV with nothing said).
+ */
+function loadableProblem(path: string): string | undefined {
+  let elf: ElfFile;
+  try {
+    elf = ElfFile.open(openFile(path));
+  } catch (e) {
+    return `not a program the kernel can load (${(e as Error).message})`;
+  }
+  try {
+    for (const ph of elf.programHeaders) {
+      if (ph.p_type !== 1) continue;
+      if (ph.p_offset + ph.p_filesz > BigInt(elf.size))
+        return `program header ${ph.index} (PT_LOAD) wants file bytes 0x${ph.p_offset.toString(16)}-0x${(ph.p_offset + ph.p_filesz).toString(16)}, past the end of the file (${elf.size} bytes): the kernel cannot load it`;
+    }
+  } catch (e) {
+    return `not a program the kernel can load (${(e as Error).message})`;
+  }
+  return undefined;
 }
 
 function isExecutableFile(path: string): boolean {
@@ -210,6 +274,59 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       return 1;
     }
     kept = loaded;
+  } else if (o.pid !== undefined) {
+    const strace = findStrace(o.strace, io.env.PATH);
+    if (!strace) {
+      io.stderr.write(
+        problemLine(
+          o.strace ?? "strace",
+          "not found (anatomy trace runs the program under strace; install it)",
+        ),
+      );
+      return 127;
+    }
+    const problem = o.pid === process.pid ? "is anatomy itself" : attachProblem(o.pid);
+    if (problem) {
+      io.stderr.write(problemLine(String(o.pid), problem));
+      return 1;
+    }
+    const r = await attachTrace({
+      pid: o.pid,
+      strace,
+      stacks: o.stacks,
+      snapshots: o.snapshots,
+      holdMicros: o.holdMs * 1000,
+      seconds: o.seconds,
+      ...(o.keep !== undefined ? { dir: o.keep } : {}),
+    });
+    if (r.notRun) {
+      io.stderr.write(problemLine(String(o.pid), r.notRun));
+      return 1;
+    }
+    kept = {
+      text: readFileSync(r.traceFile, "latin1"),
+      snapshots: r.snapshots,
+      meta: {
+        argv: r.argv,
+        status: 0,
+        trampolineExecs: 0,
+        ...kernelOfThisMachine(),
+        wallMicros: r.wallMicros,
+        missedSnapshots: r.missedSnapshots,
+        files: {},
+        attached: {
+          pid: o.pid,
+          at: r.attachedAt,
+          program: r.program,
+          threads: r.threads,
+          detached: r.detached,
+          sender: process.pid,
+        },
+      },
+      loaderFiles: [],
+      mallocFiles: [],
+    };
+    live = true;
   } else {
     const name = o.command[0] as string;
     const strace = findStrace(o.strace, io.env.PATH);
@@ -286,6 +403,23 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     };
     live = true;
   }
+  // A kept snapshot that is not /proc/PID/maps text is left out (said once); the rest still reports.
+  kept.snapshots = kept.snapshots.filter((snap) => {
+    try {
+      parseMaps(snap.maps);
+      return true;
+    } catch (e) {
+      const name = snap.at === "exec" ? `maps.${snap.pid}.exec.${snap.execIndex}` : `maps.${snap.pid}.exit`;
+      const line = (e as { lineNumber?: number }).lineNumber;
+      io.stderr.write(
+        problemLine(
+          o.replay !== undefined ? join(o.replay, name) : name,
+          `${line !== undefined ? `line ${line}: ` : ""}${(e as Error).message}; this snapshot is left out`,
+        ),
+      );
+      return false;
+    }
+  });
   const files = kept.meta.files;
   const fileIdentity = (path: string) => {
     if (!live) return files[path];
@@ -293,17 +427,16 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     if (id) files[path] = id;
     return id;
   };
+  const openElf = (path: string) => {
+    try {
+      return ElfFile.open(io.openFile(path));
+    } catch {
+      return undefined;
+    }
+  };
   // Frames named from the objects' own symbols: only on a live run, whose files are the ones traced.
-  const namer = live
-    ? elfFrameNamer((path) => {
-        try {
-          return ElfFile.open(io.openFile(path));
-        } catch {
-          return undefined;
-        }
-      })
-    : undefined;
-  const events = parseStrace(kept.text);
+  const namer = live ? elfFrameNamer(openElf) : undefined;
+  const events = withAttach(parseStrace(kept.text), kept.meta.attached);
   const signals: PlacedSignal[] = [];
   const traced: AttributedTrace = attributeTrace(
     events,
@@ -315,7 +448,17 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     },
     namer,
     (e, t) => {
-      if (e.type === "signal") signals.push(placeSignal(t, e));
+      if (e.type === "signal") {
+        const placed = placeSignal(t, e);
+        // No stack: the ip's function from the symbols of the object mapped there.
+        const mm = t.replay.processes.get(e.pid)?.mm;
+        if (live && e.frames.length === 0 && e.ip !== undefined && mm) {
+          const named = mapsSymbolizer(mapsText(mm), openElf)(e.ip);
+          const symbol = named?.slice(named.indexOf(" ") + 1);
+          if (symbol && !symbol.startsWith("0x")) placed.ipName = symbol;
+        }
+        signals.push(placed);
+      }
       return o.mapsAt === undefined || t.replay.changes.length <= o.mapsAt;
     },
   );
@@ -333,7 +476,10 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     }
     write(maps.text);
   } else {
-    const command = commandOf(kept.meta.argv, kept.meta.trampolineExecs);
+    const attached = kept.meta.attached;
+    const command = attached
+      ? [attached.program, `(pid ${attached.pid}, attached${attached.detached ? ", then let go" : ""})`]
+      : commandOf(kept.meta.argv, kept.meta.trampolineExecs);
     const report = traceReport(
       traced,
       signals,
@@ -348,13 +494,6 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       datedAccounts(kept.loaderFiles, loaderWrites(events)),
     );
     if (kept.mallocFiles.length || kept.meta.argv.some((a) => a.includes("ANATOMY_MALLOC_OUT="))) {
-      const openElf = (path: string) => {
-        try {
-          return ElfFile.open(io.openFile(path));
-        } catch {
-          return undefined;
-        }
-      };
       const counts: ReportMalloc[] = [];
       for (const f of kept.mallocFiles) {
         // Call sites named from the maps the counter copied at exit, else those read at exit_group.
@@ -383,6 +522,52 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     }
   } else io.stdout.write(out);
   return status;
+}
+
+/**
+ * `trace --pid`'s run as events: what was found at attach first (the address space as an execve,
+ * each other thread as a clone of the process), then strace's, then the detach.
+ */
+function withAttach(events: TraceEvent[], attached: RunMeta["attached"]): TraceEvent[] {
+  if (!attached) return events;
+  const base = {
+    type: "syscall" as const,
+    line: 0,
+    pid: attached.pid,
+    time: attached.at,
+    endTime: attached.at,
+    ip: undefined,
+    args: [],
+    result: { kind: "value" as const, value: 0n },
+    tampered: undefined,
+    frames: [],
+    attached: true,
+  };
+  const found: TraceEvent[] = [
+    { ...base, name: "execve", call: { call: "execve", path: attached.program, argv: [], dirfd: undefined } },
+    ...attached.threads.map(
+      (tid): TraceEvent => ({
+        ...base,
+        name: "clone",
+        result: { kind: "value", value: BigInt(tid) },
+        call: {
+          call: "clone",
+          flags: CLONE_VM | CLONE_THREAD,
+          flagNames: [],
+          stack: undefined,
+          tls: undefined,
+        },
+      }),
+    ),
+  ];
+  const last = events.at(-1)?.time ?? attached.at;
+  const after: TraceEvent[] = attached.detached
+    ? [{ type: "note", line: 0, pid: attached.pid, time: last, text: DETACHED }]
+    : [];
+  // The SIGCONT that let it go on after attach was this command's.
+  const ours = (e: TraceEvent) =>
+    e.type === "signal" && e.signal === "SIGCONT" && e.info.si_pid === String(attached.sender);
+  return [...found, ...events.filter((e) => !ours(e)), ...after];
 }
 
 /** The counter --malloc preloads, built beside the command's bundle (dist/native), or undefined. */

@@ -24,6 +24,8 @@ import {
 } from "./strace-parse.js";
 
 export const PAGE = 4096n;
+/** The note `trace --pid` adds when strace let the process go (its maps read then, as an exit snapshot). */
+export const DETACHED = "detached";
 const pageDown = (v: bigint) => v & ~(PAGE - 1n);
 const pageUp = (v: bigint) => (v + PAGE - 1n) & ~(PAGE - 1n);
 
@@ -582,6 +584,10 @@ export class Replay implements Ledger {
       p.exit = { status: e.status, signal: e.signal, time: e.time };
       return;
     }
+    if (e.type === "note" && e.text === DETACHED) {
+      this.onDetach(e);
+      return;
+    }
     if (e.type !== "syscall" || !e.call) return;
     const call = e.call;
     if (call.call === "clone") {
@@ -742,6 +748,9 @@ export class Replay implements Ledger {
       if (flags & VM.WRITE) mm.touch(mm.vmas[mm.vmas.length - 1] as Vma);
       mm.count(piece, 1n);
     }
+    // Attached to a running process: its brk is where its [heap] ends now, not where it began.
+    const heap = e.attached ? entries.find((m) => m.path === "[heap]") : undefined;
+    if (heap) mm.brk = heap.end;
     c.mapped = mm.size();
     const image = new Map<string, { name: string; mappings: number; bytes: bigint }>();
     let prev: { end: bigint; name: string } | undefined;
@@ -778,7 +787,16 @@ export class Replay implements Ledger {
   }
 
   /** The stack's growth, seen only in the maps: its lowest address at exit against the replay's. */
-  private growStack(e: SyscallEvent, mm: AddressSpace, snap: Snapshot): void {
+  /** `trace --pid` let the process go on: its maps then (the exit snapshot's place) are the check. */
+  private onDetach(e: { pid: number; time: number }): void {
+    const mm = this.process(e.pid).mm;
+    const snap = this.options.snapshots.find((s) => s.pid === e.pid && s.at === "exit");
+    if (!mm || !snap) return;
+    this.growStack(e, mm, snap);
+    this.comparisons.push(compareMaps(e.pid, mm, snap.maps));
+  }
+
+  private growStack(e: { pid: number; time: number }, mm: AddressSpace, snap: Snapshot): void {
     const stack = mm.vmas.find((v) => v.flags & VM.GROWSDOWN && vmaName(mm, v) === "[stack]");
     if (!stack) return;
     const real = parseMaps(snap.maps).find((m) => m.path === "[stack]" && m.end === stack.end);

@@ -26,7 +26,7 @@ import { MAP, PROT, type StackFrame, type SyscallEvent, type TraceEvent } from "
 
 export type OwnerKind = "kernel" | "ld.so" | "dlopen" | "malloc" | "pthread" | "program" | "library" | "libc";
 
-export type Phase = "exec" | "loader" | "main" | "exit";
+export type Phase = "attach" | "exec" | "loader" | "main" | "exit";
 
 export interface Owner {
   kind: OwnerKind;
@@ -196,7 +196,8 @@ export class Attributor {
     }
     if (c.kind === "exec") {
       s.exec = c.index;
-      s.phase = "exec";
+      // Attached to a running process: its loader's work was done long ago.
+      s.phase = c.event?.attached ? "main" : "exec";
       const files = mm.vmas.filter((v) => v.file).map((v) => v.file?.path as string);
       const first = c.event ? this.firstAfterExec.get(`${c.pid}:${c.event.line}`) : undefined;
       const firstAt = first?.ip !== undefined ? mm.find(first.ip)?.file?.path : undefined;
@@ -210,7 +211,7 @@ export class Attributor {
     const s = this.state(c, mm);
     const owner = this.decide(c, s, p);
     // Phases: the loader's start-up, then the program, then its exit; each exec begins again.
-    if (c.kind === "exec") this.phases[c.index] = "exec";
+    if (c.kind === "exec") this.phases[c.index] = c.event?.attached ? "attach" : "exec";
     else {
       if (owner.kind === "ld.so" && (s.phase === "exec" || s.phase === "loader")) s.phase = "loader";
       else if (owner.via !== undefined && EXIT.test(owner.via)) s.phase = "exit";
@@ -231,7 +232,8 @@ export class Attributor {
       jit: false,
       thread: undefined,
     };
-    if (c.kind === "exec") return { ...none, role: "exec image", object: s.program };
+    if (c.kind === "exec")
+      return { ...none, role: c.event?.attached ? "as found at attach" : "exec image", object: s.program };
     if (c.kind === "stack-growth") return { ...none, role: "stack growth", object: "[stack]" };
     if (c.kind === "fork")
       return { ...none, role: "fork (a copy of the parent's)", object: p.programs.at(-1) };

@@ -163,6 +163,8 @@ function readLine(a: LoaderAccount, line: DebugLine, pending: Map<number, Librar
   }
   if ((m = /^file=(.+?) \[\d+\]; {2}generating link map$/.exec(t))) {
     const lib = [...a.libraries].reverse().find((l) => l.name === m?.[1]) ?? pending.get(a.pid);
+    // A name with a slash (LD_PRELOAD, a dlopen of a path) is opened as it is, without a search.
+    if (lib && lib.path === undefined && lib.name.includes("/")) lib.path = lib.name;
     if (lib) step("map", lib.path ?? lib.name);
     return;
   }

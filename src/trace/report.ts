@@ -267,6 +267,8 @@ export interface PlacedSignal {
   mapping: string | undefined;
   owner: string | undefined;
   ipMapping: string | undefined;
+  /** Without a stack (-k): the function holding the ip, named from the object's own symbols. */
+  ipName?: string;
 }
 
 function signalReport(p: PlacedSignal, seconds: (time: number) => number): ReportSignal {
@@ -286,7 +288,7 @@ function signalReport(p: PlacedSignal, seconds: (time: number) => number): Repor
       ? `${frame.symbol}+0x${(frame.symbolOffset ?? 0n).toString(16)}`
       : frame
         ? `+0x${frame.fileOffset.toString(16)}`
-        : undefined,
+        : p.ipName,
   };
 }
 
@@ -314,7 +316,10 @@ export function renderTrace(r: TraceReport, write: (text: string) => void, optio
   write(`anatomy trace: ${r.run.command.join(" ")}\n`);
   write(`exit status ${status}${wall}; ${r.changes.length} changes to the address space\n`);
   if (!r.run.stacks)
-    write("(no call stacks, --no-stacks: owners from the instruction pointer's object and the call alone)\n");
+    write(
+      "(without call stacks: owners from the instruction pointer's object and the call itself; libc's mmap\n" +
+        " called by malloc and by the program look alike: --stacks tells them apart)\n",
+    );
   const leaders = r.processes.filter((p) => !p.isThread);
   for (const p of leaders) {
     const threads = r.processes.filter((q) => q.isThread && q.leader === p.pid).map((q) => q.pid);
@@ -495,6 +500,7 @@ function statisticsText(s: LoaderStatistics): string {
 }
 
 const PHASE_TITLE: Record<Phase, string> = {
+  attach: "attached (--pid: the address space as found)",
   exec: "exec (the kernel)",
   loader: "loader (ld.so, before main)",
   main: "main",
@@ -534,7 +540,7 @@ function timeline(run: ReportChange[], leader: number): string {
 /** What a change did, in the owner's words, with its range's perms and file when it is one line. */
 function roleText(c: ReportChange): string {
   if (c.kind === "exec")
-    return `exec image: ${(c.image ?? []).map((i) => `${i.name.slice(i.name.lastIndexOf("/") + 1)} ${size(i.bytes)}`).join(", ")}`;
+    return `${c.phase === "attach" ? "as found" : "exec image"}: ${(c.image ?? []).map((i) => `${i.name.slice(i.name.lastIndexOf("/") + 1)} ${size(i.bytes)}`).join(", ")}`;
   if (c.kind === "exit") return "exit_group";
   if (c.kind === "stack-growth") return "stack growth (seen in the maps)";
   const failed = c.failed ? " FAILED" : "";

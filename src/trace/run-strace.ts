@@ -22,6 +22,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   readSync,
   statSync,
   watch,
@@ -376,6 +377,16 @@ export function loaderFiles(dir: string): LoaderFile[] {
 }
 
 export interface RunMeta {
+  /** `trace --pid`: what was found at attach, and whether strace let the process go on. */
+  attached?: {
+    pid: number;
+    at: number;
+    program: string;
+    threads: number[];
+    detached: boolean;
+    /** Who sent the SIGCONT that let it go on after attach (this command): not the program's signal. */
+    sender: number;
+  };
   argv: string[];
   status: number;
   trampolineExecs: number;
@@ -403,6 +414,12 @@ export function loadRun(dir: string): KeptRun | string {
   let text: string;
   let meta: RunMeta;
   try {
+    if (!statSync(dir).isDirectory())
+      return "not a directory (--replay reads a directory kept by anatomy trace --keep)";
+  } catch {
+    return "no such file or directory";
+  }
+  try {
     text = readFileSync(join(dir, "strace.txt"), "latin1");
   } catch {
     return "no strace.txt in it (not a directory kept by anatomy trace --keep)";
@@ -412,6 +429,8 @@ export function loadRun(dir: string): KeptRun | string {
   } catch {
     return "its run.json is missing or not JSON";
   }
+  const wrong = metaProblem(meta);
+  if (wrong) return `its run.json ${wrong}`;
   const snapshots: Snapshot[] = [];
   for (const f of readdirSync(dir).sort()) {
     const m = /^maps\.(\d+)\.(exec\.(\d+)|exit)$/.exec(f);
@@ -427,10 +446,222 @@ export function loadRun(dir: string): KeptRun | string {
   return { text, snapshots, meta, loaderFiles: loaderFiles(dir), mallocFiles: mallocFiles(dir) };
 }
 
+/** What is wrong with a run.json's fields, or undefined. */
+function metaProblem(meta: unknown): string | undefined {
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return "is not an object";
+  const m = meta as Record<string, unknown>;
+  const whole = (v: unknown, max: number) =>
+    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
+  if (!Array.isArray(m.argv) || !m.argv.every((a) => typeof a === "string"))
+    return "has no argv (a list of strings)";
+  if (!whole(m.status, 255)) return `has status ${JSON.stringify(m.status)}, not an exit status (0-255)`;
+  if (!whole(m.trampolineExecs, 16))
+    return `has trampolineExecs ${JSON.stringify(m.trampolineExecs)}, not 0-16`;
+  if (typeof m.kernel !== "string") return "has no kernel release (a string)";
+  if (typeof m.wallMicros !== "number" || !Number.isFinite(m.wallMicros))
+    return "has no wallMicros (a number)";
+  if (!whole(m.missedSnapshots, 1e9)) return "has no missedSnapshots (a count)";
+  if (typeof m.files !== "object" || m.files === null) return "has no files (an object)";
+  const a = m.attached as Record<string, unknown> | undefined;
+  if (a !== undefined) {
+    if (typeof a !== "object" || a === null) return "has an attached that is not an object";
+    if (!whole(a.pid, 2 ** 22) || typeof a.at !== "number" || typeof a.program !== "string")
+      return "has an attached without its pid, time and program";
+    if (!Array.isArray(a.threads) || !a.threads.every((t) => whole(t, 2 ** 22)))
+      return "has an attached whose threads are not process IDs";
+  }
+  return undefined;
+}
+
 /** The kernel's release and whether vm.overcommit_memory is 2 (MAP_NORESERVE then ignored). */
 export function kernelOfThisMachine(): { kernel: string; overcommitNever: boolean } {
   return {
     kernel: release(),
     overcommitNever: readText("/proc/sys/vm/overcommit_memory")?.trim() === "2",
   };
+}
+
+export interface AttachRequest {
+  pid: number;
+  strace: string;
+  stacks: boolean;
+  /** Hold each exit_group for the maps, and read the maps again at detach. */
+  snapshots: boolean;
+  holdMicros: number;
+  /** Detach after this many seconds; else when the process ends or on Ctrl-C. */
+  seconds: number | undefined;
+  dir?: string;
+}
+
+/** What `trace --pid` found at attach, and how the attach went. */
+export interface AttachRun extends TraceRun {
+  /** When the maps were read (microseconds since the epoch), the program, the threads then. */
+  attachedAt: number;
+  program: string;
+  threads: number[];
+  /** The process was still running when strace let it go (its maps then are snapshot `exit`). */
+  detached: boolean;
+}
+
+/** Why a process cannot be attached to, or undefined. */
+export function attachProblem(pid: number): string | undefined {
+  let stat: ReturnType<typeof statSync> | undefined;
+  try {
+    stat = statSync(`/proc/${pid}`);
+  } catch {
+    return "no such process";
+  }
+  if (!stat.isDirectory()) return "no such process";
+  let maps: string;
+  try {
+    maps = readFileSync(`/proc/${pid}/maps`, "latin1");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ESRCH") return "no such process (it has gone)";
+    return "not ours to trace (its /proc/PID/maps cannot be read: another user's process, or ptrace is not permitted)";
+  }
+  if (maps === "") return "has no address space of its own (a kernel thread, or a zombie)";
+  return undefined;
+}
+
+/** Attaches strace to a running process (every thread), until it ends, the time is up or Ctrl-C. */
+export function attachTrace(request: AttachRequest): Promise<AttachRun> {
+  const dir = request.dir ?? mkdtempSync(join(tmpdir(), "anatomy-trace-"));
+  mkdirSync(dir, { recursive: true });
+  const traceFile = join(dir, "strace.txt");
+  writeFileSync(traceFile, "");
+  const argv = [request.strace, "-f", "-q", "-ttt", "-i", "-y"];
+  if (request.stacks) argv.push("-k");
+  argv.push("-e", `trace=${TRACED_SYSCALLS.join(",")}`, "-o", traceFile);
+  if (request.snapshots) argv.push("-e", `inject=exit_group:delay_enter=${request.holdMicros}`);
+  argv.push("-p", String(request.pid));
+  const pid = request.pid;
+  const program = readLink(`/proc/${pid}/exe`) ?? readText(`/proc/${pid}/comm`)?.trim() ?? String(pid);
+  // The maps are read with the process stopped (SIGSTOP), and it goes on (SIGCONT) only once strace
+  // holds every thread: nothing it does falls between the maps as found and the trace.
+  let stopped = false;
+  try {
+    process.kill(pid, "SIGSTOP");
+    stopped = waitFor(() => /^[Tt]$/.test(threadState(pid) ?? ""), 2000);
+  } catch {
+    // not ours to stop: strace will say why it cannot attach either
+  }
+  let threads: number[] = [];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`)
+      .map(Number)
+      .filter((t) => t !== pid);
+  } catch {
+    // gone: strace will say so
+  }
+  const attachedAt = Date.now() * 1000;
+  const maps = readText(`/proc/${pid}/maps`) ?? "";
+  const taker = new SnapshotTaker(traceFile);
+  taker.snapshots.push({ pid, at: "exec", execIndex: 0, maps, stat: readText(`/proc/${pid}/stat`) });
+  const started = process.hrtime.bigint();
+  return new Promise((done) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+    if (stopped) {
+      const tracer = String(child.pid);
+      const tracerOf = (t: number) =>
+        readText(`/proc/${pid}/task/${t}/status`)?.match(/^TracerPid:\t(\d+)$/m)?.[1];
+      const resume = (tries: number) => {
+        if ([pid, ...threads].every((t) => tracerOf(t) === tracer) || tries <= 0 || child.exitCode !== null) {
+          try {
+            process.kill(pid, "SIGCONT");
+          } catch {
+            // gone
+          }
+        } else setTimeout(() => resume(tries - 1), 2);
+      };
+      resume(2500);
+    }
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString("latin1");
+    });
+    // Ctrl-C reaches strace too (the terminal's process group): it detaches; this process waits for it.
+    const onInterrupt = () => undefined;
+    process.on("SIGINT", onInterrupt);
+    const timer =
+      request.seconds !== undefined
+        ? setTimeout(() => child.kill("SIGINT"), request.seconds * 1000)
+        : undefined;
+    const watcher = request.snapshots ? watch(traceFile, () => taker.poll()) : undefined;
+    const poller = request.snapshots ? setInterval(() => taker.poll(), 5) : undefined;
+    let finished = false;
+    const finish = (status: number, notRun: string | undefined) => {
+      if (finished) return;
+      finished = true;
+      process.off("SIGINT", onInterrupt);
+      if (timer) clearTimeout(timer);
+      watcher?.close();
+      if (poller) clearInterval(poller);
+      taker.poll();
+      taker.close();
+      // Still running: its maps now are where the replay ends.
+      const now = readText(`/proc/${pid}/maps`);
+      const detached =
+        now !== undefined && now !== "" && !taker.snapshots.some((s) => s.pid === pid && s.at === "exit");
+      if (detached && request.snapshots)
+        taker.snapshots.push({
+          pid,
+          at: "exit",
+          execIndex: 0,
+          maps: now,
+          stat: readText(`/proc/${pid}/stat`),
+        });
+      done({
+        dir,
+        traceFile,
+        argv,
+        status,
+        snapshots: taker.snapshots,
+        missedSnapshots: taker.missed,
+        trampolineExecs: 0,
+        wallMicros: Number((process.hrtime.bigint() - started) / 1000n),
+        notRun,
+        attachedAt,
+        program,
+        threads,
+        detached,
+      });
+    };
+    child.on("error", (e) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      finish(127, code === "ENOENT" ? `${request.strace}: not found` : `${request.strace}: ${e.message}`);
+    });
+    child.on("close", (code) => {
+      const refused = /attach: ptrace\(PTRACE_SEIZE, \d+\): (.*)/.exec(stderr)?.[1];
+      const failed =
+        refused ?? (code !== 0 && !readText(traceFile) ? stderr.trim().split("\n")[0] : undefined);
+      finish(code ?? 0, failed ? `strace could not attach: ${failed}` : undefined);
+    });
+  });
+}
+
+/** The state letter of /proc/PID/stat (R, S, T stopped, t traced ...). */
+function threadState(pid: number): string | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  const close = stat?.lastIndexOf(")") ?? -1;
+  return stat === undefined ? undefined : stat.slice(close + 2, close + 3);
+}
+
+/** Polls (briefly, sleeping a millisecond between) until the condition holds or the time is up. */
+function waitFor(condition: () => boolean, ms: number): boolean {
+  const end = Date.now() + ms;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  while (Date.now() < end) {
+    if (condition()) return true;
+    Atomics.wait(nap, 0, 0, 1);
+  }
+  return condition();
+}
+
+function readLink(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -48,6 +48,11 @@ export interface SyscallEvent {
   frames: StackFrame[];
   /** The decoded arguments of the calls that change an address space or make a process. */
   call: DecodedCall | undefined;
+  /**
+   * Not from strace: made by `trace --pid` for what it found at attach (the process's address space
+   * as an execve, each of its other threads as a clone).
+   */
+  attached?: boolean;
 }
 
 export interface SignalEvent {
