@@ -94,6 +94,9 @@ let identicalButInode = 0;
 /** A maps line without its device and inode columns. */
 const withoutInode = (l) => l.replace(/^(\S+ \S+ \S+) \S+ \S+ */, "$1 ");
 let processes = 0;
+let loaderRuns = 0;
+let loaderOrder = 0;
+let loaderCounts = 0;
 let unchecked = 0;
 let ran = 0;
 for (const [i, [label, command, own]] of programs.entries()) {
@@ -154,6 +157,41 @@ for (const [i, [label, command, own]] of programs.entries()) {
       );
     }
   }
+  // ld.so's account in the trace against ld.so run alone with the same LD_DEBUG into a file: the
+  // libraries in the order it looked for them, and its relocation counts.
+  const root = report.processes.find((q) => !q.isThread && q.programs.length);
+  const account = report.loader.find((a) => a.pid === root?.pid);
+  if (account && own === undefined) {
+    const out = join(dir, `alone-${i}`);
+    const alone = spawnSync(command[0], command.slice(1), {
+      stdio: "ignore",
+      env: { ...process.env, LD_DEBUG: "libs,files,reloc,statistics", LD_DEBUG_OUTPUT: out },
+    });
+    let printed = "";
+    try {
+      printed = readFileSync(`${out}.${alone.pid}`, "latin1");
+    } catch {
+      // a static program writes nothing
+    }
+    const libs = [...printed.matchAll(/\tfile=(\S+) \[\d+\]; {2}(?:needed by|dynamically loaded by) /g)].map(
+      (m) => m[1],
+    );
+    const number = (label) => {
+      const m = new RegExp(`\\t +${label}: (\\d+)\\n`).exec(printed);
+      return m ? Number(m[1]) : undefined;
+    };
+    const order = JSON.stringify(account.libraries.map((l) => l.name)) === JSON.stringify(libs);
+    const st = account.statistics;
+    const counts =
+      st.relocations === number("number of relocations") &&
+      st.relativeRelocations === number("number of relative relocations");
+    loaderRuns++;
+    if (order) loaderOrder++;
+    if (counts) loaderCounts++;
+    parts.push(
+      `ld.so ${libs.length} libraries ${order ? "in its order" : "IN ANOTHER ORDER"}, relocations ${counts ? "equal" : `DIFFER (${st.relocations} vs ${number("number of relocations")})`}`,
+    );
+  }
   console.log(`${label}: ${parts.join(", ")}`);
 }
 const butInode = identicalButInode
@@ -162,4 +200,14 @@ const butInode = identicalButInode
 console.log(
   `\n${ran} programs, ${processes} processes checked${unchecked ? ` (${unchecked} without a snapshot)` : ""}: ${identical}/${lines} maps lines identical${butInode}`,
 );
-process.exit(identical + identicalButInode === lines && unchecked === 0 ? 0 : 1);
+console.log(
+  `ld.so's account: ${loaderOrder}/${loaderRuns} programs' libraries in the order ld.so alone looks for them, ${loaderCounts}/${loaderRuns} relocation counts equal`,
+);
+process.exit(
+  identical + identicalButInode === lines &&
+    unchecked === 0 &&
+    loaderOrder === loaderRuns &&
+    loaderCounts === loaderRuns
+    ? 0
+    : 1,
+);

@@ -11,7 +11,7 @@
 // maps it first), that is with whatever else the machine has installed: `compare: "libraries"` masks
 // those addresses only.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { ROOT } from "./fixtures.mjs";
@@ -75,6 +75,12 @@ export const EXAMPLES = [
     ],
   },
   {
+    // A run of test/fixtures/trace/life.c kept by `anatomy trace --keep` (scripts/make-trace-fixtures.sh).
+    name: "trace",
+    files: ["test/fixtures/trace/captured/life"],
+    commands: () => ["anatomy trace --replay life"],
+  },
+  {
     name: "problems",
     commands: () => [
       "head -c 3000 /usr/bin/ls > cut",
@@ -118,8 +124,8 @@ export async function runExample(example) {
   mkdirSync(bin);
   mkdirSync(home);
   symlinkSync(join(ROOT, "bin/anatomy.js"), join(bin, "anatomy"));
-  // Files the example works on, copied into its directory under their own names.
-  for (const f of example.files ?? []) copyFileSync(join(ROOT, f), join(scratch, basename(f)));
+  // Files (and directories) the example works on, copied into its directory under their own names.
+  for (const f of example.files ?? []) cpSync(join(ROOT, f), join(scratch, basename(f)), { recursive: true });
   const live = example.needsProcess ? await startProcess() : undefined;
   try {
     const parts = [];
