@@ -285,6 +285,12 @@ test("live --no-stacks: what glibc's own calls tell alone (brk, MAP_STACK, an ar
     assert.ok(groups.has(g), `${g} in ${[...groups].join(", ")}`);
   const p = j.processes.find((q) => q.maps);
   assert.equal(p?.maps?.identical, p?.maps?.lines);
+  // Resident at exit, from smaps read then: by owner, adding up to the whole (to a page per owner).
+  const total = p?.total?.rssAtExit ?? 0;
+  assert.ok(total > 0);
+  const sum = (p?.owners ?? []).reduce((n, o) => n + (o.rssAtExit ?? 0), 0);
+  assert.ok(Math.abs(sum - total) <= 4096 * (p?.owners.length ?? 0), `${sum} vs ${total}`);
+  assert.ok((p?.owners.find((o) => o.group === "kernel: exec image")?.rssAtExit ?? 0) > 0);
 });
 
 const counter = existsSync("dist/native/anatomy-malloc.so");

@@ -492,6 +492,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
         seccomp: kept.meta.argv.includes("--seccomp-bpf"),
       },
       datedAccounts(kept.loaderFiles, loaderWrites(events)),
+      (pid) => kept.snapshots.find((snap) => snap.pid === pid && snap.at === "exit")?.smaps,
     );
     if (kept.mallocFiles.length || kept.meta.argv.some((a) => a.includes("ANATOMY_MALLOC_OUT="))) {
       const counts: ReportMalloc[] = [];
@@ -564,9 +565,9 @@ function withAttach(events: TraceEvent[], attached: RunMeta["attached"]): TraceE
   const after: TraceEvent[] = attached.detached
     ? [{ type: "note", line: 0, pid: attached.pid, time: last, text: DETACHED }]
     : [];
-  // The SIGCONT that let it go on after attach was this command's.
+  // The SIGCONT that let it go on after attach, and the SIGSTOP before the detach, were this command's.
   const ours = (e: TraceEvent) =>
-    e.type === "signal" && e.signal === "SIGCONT" && e.info.si_pid === String(attached.sender);
+    e.type === "signal" && /^SIG(CONT|STOP)$/.test(e.signal) && e.info.si_pid === String(attached.sender);
   return [...found, ...events.filter((e) => !ours(e)), ...after];
 }
 

@@ -446,6 +446,8 @@ export interface Snapshot {
   execIndex: number;
   maps: string;
   stat: string | undefined;
+  /** At exit: /proc/PID/smaps read then too, for each mapping's resident size. */
+  smaps?: string;
 }
 
 /** start_stack (field 28) and start_brk (47) of /proc/PID/stat. */

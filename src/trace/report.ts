@@ -1,6 +1,7 @@
 // `anatomy trace`'s model and its text: the address space's life from execve to exit, each change
 // with its time, phase and owner; signals and a crash placed in the mapping they hit; the peak size of
 // each owner; the replayed maps against the kernel's at each exit. Pure: the CLI runs and prints.
+import { fieldValue, parseSmaps } from "../process/proc-maps.js";
 import { mapsLine, mapsText, type ProcessInfo } from "./address-space.js";
 import type { AttributedTrace, Owner, Phase } from "./attribute.js";
 import { ownerGroup } from "./attribute.js";
@@ -67,10 +68,14 @@ export interface ReportProcess {
   leader: number;
   programs: string[];
   exit: { status: number | undefined; signal: string | undefined } | undefined;
-  /** The peak and final bytes of each owner of its address space (threads report their process's). */
-  owners: { group: string; peak: number; atExit: number }[];
-  /** All its mapped bytes: at most at once, and at exit. */
-  total: { peak: number; atExit: number } | undefined;
+  /**
+   * The peak and final bytes of each owner of its address space (threads report their process's),
+   * and its resident bytes at exit (from /proc/PID/smaps read then; a mapping made of several owners'
+   * pieces is shared among them by size).
+   */
+  owners: { group: string; peak: number; atExit: number; rssAtExit?: number }[];
+  /** All its mapped bytes: at most at once, and at exit; resident at exit. */
+  total: { peak: number; atExit: number; rssAtExit?: number } | undefined;
   /** The replayed maps at its exit against /proc/PID/maps read then. */
   maps:
     | {
@@ -163,6 +168,8 @@ export function traceReport(
   signals: PlacedSignal[],
   run: RunFacts,
   loader: DatedAccount[] = [],
+  /** /proc/PID/smaps read at a process's exit, when it was. */
+  smapsAtExit: (pid: number) => string | undefined = () => undefined,
 ): TraceReport {
   const { replay } = t;
   const first = replay.changes.find((c) => c.kind === "exec");
@@ -191,7 +198,7 @@ export function traceReport(
   });
   const processes: ReportProcess[] = [...replay.processes.values()]
     .filter((p) => p.mm || p.programs.length || p.exit)
-    .map((p) => processReport(t, p));
+    .map((p) => processReport(t, p, smapsAtExit(p.pid)));
   const at = (time: number | undefined) => (time === undefined ? undefined : seconds(time));
   return {
     run,
@@ -217,7 +224,36 @@ export function traceReport(
   };
 }
 
-function processReport(t: AttributedTrace, p: ProcessInfo): ReportProcess {
+/** Each owner's resident bytes at exit: a mapping's Rss shared among its pieces' owners by size. */
+function residentByOwner(t: AttributedTrace, p: ProcessInfo, smaps: string): Map<string, number> | undefined {
+  const mm = p.mm;
+  if (!mm) return undefined;
+  let entries: ReturnType<typeof parseSmaps>;
+  try {
+    entries = parseSmaps(smaps);
+  } catch {
+    return undefined;
+  }
+  const out = new Map<string, number>();
+  for (const e of entries) {
+    const rss = fieldValue(e, "Rss") * 1024;
+    const v = mm.vmas.find((x) => x.start === e.start && x.end === e.end);
+    if (!v) {
+      out.set("(not in the replay)", (out.get("(not in the replay)") ?? 0) + rss);
+      continue;
+    }
+    const span = Number(v.end - v.start);
+    for (const piece of v.pieces) {
+      const key = t.replay.keyOf[piece.origin] ?? "?";
+      out.set(key, (out.get(key) ?? 0) + (rss * Number(piece.end - piece.start)) / span);
+    }
+  }
+  for (const [k, b] of out) out.set(k, Math.round(b / 4096) * 4096);
+  return out;
+}
+
+function processReport(t: AttributedTrace, p: ProcessInfo, smaps: string | undefined): ReportProcess {
+  const resident = smaps !== undefined && !p.isThread ? residentByOwner(t, p, smaps) : undefined;
   const owners = p.mm && !p.isThread ? (t.replay.owners.get(p.mm.id) ?? new Map()) : new Map();
   const cmp = t.replay.comparisons.find((c) => c.pid === p.pid);
   const total = p.mm && !p.isThread ? t.replay.totals.get(p.mm.id) : undefined;
@@ -231,8 +267,19 @@ function processReport(t: AttributedTrace, p: ProcessInfo): ReportProcess {
     owners: [...owners.entries()]
       .filter(([, v]) => v.peak > 0n)
       .sort((a, b) => (a[1].peak < b[1].peak ? 1 : a[1].peak > b[1].peak ? -1 : 0))
-      .map(([group, v]) => ({ group, peak: Number(v.peak), atExit: Number(v.now) })),
-    total: total ? { peak: Number(total.peak), atExit: Number(total.now) } : undefined,
+      .map(([group, v]) => ({
+        group,
+        peak: Number(v.peak),
+        atExit: Number(v.now),
+        ...(resident ? { rssAtExit: resident.get(group) ?? 0 } : {}),
+      })),
+    total: total
+      ? {
+          peak: Number(total.peak),
+          atExit: Number(total.now),
+          ...(resident ? { rssAtExit: [...resident.values()].reduce((a, b) => a + b, 0) } : {}),
+        }
+      : undefined,
     maps: cmp
       ? {
           lines: cmp.lines,
@@ -347,14 +394,16 @@ export function renderTrace(r: TraceReport, write: (text: string) => void, optio
   }
   for (const p of leaders) {
     if (p.owners.length === 0) continue;
-    write(`\nPeak mapped size by owner, pid ${p.pid}:\n`);
+    const rss = p.total?.rssAtExit !== undefined;
+    write(`\nPeak mapped size by owner, pid ${p.pid}${rss ? " (and resident at exit, from smaps)" : ""}:\n`);
     const width = Math.max(34, ...p.owners.map((o) => o.group.length));
-    const row = (name: string, peak: number, atExit: number) =>
+    const row = (name: string, peak: number, atExit: number, resident: number | undefined) =>
       write(
-        `  ${name.padEnd(width)}  ${size(peak).padStart(10)} peak  ${size(atExit).padStart(10)} at exit\n`,
+        `  ${name.padEnd(width)}  ${size(peak).padStart(10)} peak  ${size(atExit).padStart(10)} at exit` +
+          `${resident !== undefined ? `  ${size(resident).padStart(10)} resident` : ""}\n`,
       );
-    for (const o of p.owners) row(o.group, o.peak, o.atExit);
-    if (p.total) row("all mappings (the peak of the sum)", p.total.peak, p.total.atExit);
+    for (const o of p.owners) row(o.group, o.peak, o.atExit, o.rssAtExit);
+    if (p.total) row("all mappings (the peak of the sum)", p.total.peak, p.total.atExit, p.total.rssAtExit);
   }
   const checked = leaders.filter((p) => p.maps);
   if (checked.length) write("\n");

@@ -202,9 +202,11 @@ class SnapshotTaker {
     const maps = readText(`/proc/${pid}/maps`);
     // start_brk and start_stack: where the kernel's [heap] and [stack] names are decided.
     const stat = readText(`/proc/${pid}/stat`);
+    // At exit, each mapping's resident size too (the RSS by owner).
+    const smaps = at === "exit" ? readText(`/proc/${pid}/smaps`) : undefined;
     const syscall = readText(`/proc/${pid}/syscall`) ?? "";
     if (maps !== undefined && calls.some((c) => syscall.startsWith(c)) && tracingStop(pid))
-      this.snapshots.push({ pid, at, execIndex, maps, stat });
+      this.snapshots.push({ pid, at, execIndex, maps, stat, ...optional("smaps", smaps) });
     else this.missed++;
   }
 
@@ -405,6 +407,7 @@ export function saveRun(dir: string, text: string, snapshots: Snapshot[], meta: 
     const name = s.at === "exec" ? `${s.pid}.exec.${s.execIndex}` : `${s.pid}.exit`;
     writeFileSync(join(dir, `maps.${name}`), s.maps, "latin1");
     if (s.stat !== undefined) writeFileSync(join(dir, `stat.${name}`), s.stat, "latin1");
+    if (s.smaps !== undefined) writeFileSync(join(dir, `smaps.${name}`), s.smaps, "latin1");
   }
   writeFileSync(join(dir, "run.json"), `${JSON.stringify(meta, null, 2)}\n`);
 }
@@ -441,10 +444,14 @@ export function loadRun(dir: string): KeptRun | string {
       execIndex: m[3] !== undefined ? Number(m[3]) : 0,
       maps: readFileSync(join(dir, f), "latin1"),
       stat: readText(join(dir, f.replace(/^maps/, "stat"))),
+      ...optional("smaps", readText(join(dir, f.replace(/^maps/, "smaps")))),
     });
   }
   return { text, snapshots, meta, loaderFiles: loaderFiles(dir), mallocFiles: mallocFiles(dir) };
 }
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
 
 /** What is wrong with a run.json's fields, or undefined. */
 function metaProblem(meta: unknown): string | undefined {
@@ -583,9 +590,20 @@ export function attachTrace(request: AttachRequest): Promise<AttachRun> {
     // Ctrl-C reaches strace too (the terminal's process group): it detaches; this process waits for it.
     const onInterrupt = () => undefined;
     process.on("SIGINT", onInterrupt);
+    // At the time: stopped first (SIGSTOP, which strace passes on), so nothing changes between the
+    // detach and the maps read after it; SIGCONT once they are read.
+    let stoppedAtEnd = false;
     const timer =
       request.seconds !== undefined
-        ? setTimeout(() => child.kill("SIGINT"), request.seconds * 1000)
+        ? setTimeout(() => {
+            try {
+              process.kill(pid, "SIGSTOP");
+              stoppedAtEnd = waitFor(() => /^[Tt]$/.test(threadState(pid) ?? ""), 1000);
+            } catch {
+              // gone
+            }
+            child.kill("SIGINT");
+          }, request.seconds * 1000)
         : undefined;
     const watcher = request.snapshots ? watch(traceFile, () => taker.poll()) : undefined;
     const poller = request.snapshots ? setInterval(() => taker.poll(), 5) : undefined;
@@ -601,6 +619,13 @@ export function attachTrace(request: AttachRequest): Promise<AttachRun> {
       taker.close();
       // Still running: its maps now are where the replay ends.
       const now = readText(`/proc/${pid}/maps`);
+      const smapsNow = now ? readText(`/proc/${pid}/smaps`) : undefined;
+      if (stoppedAtEnd)
+        try {
+          process.kill(pid, "SIGCONT");
+        } catch {
+          // gone
+        }
       const detached =
         now !== undefined && now !== "" && !taker.snapshots.some((s) => s.pid === pid && s.at === "exit");
       if (detached && request.snapshots)
@@ -610,6 +635,7 @@ export function attachTrace(request: AttachRequest): Promise<AttachRun> {
           execIndex: 0,
           maps: now,
           stat: readText(`/proc/${pid}/stat`),
+          ...optional("smaps", smapsNow),
         });
       done({
         dir,
