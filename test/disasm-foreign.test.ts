@@ -15,17 +15,7 @@ const fixture = (name: string) => `test/fixtures/${name}`;
 
 // nopie: objdump dumps what its _PROCEDURE_LINKAGE_TABLE_ object labels (bytes, 16 a line); the
 // listing's object dump (listing.ts objectDumpUnit) is not told RISC-V's unit yet.
-// ARM's pie, nopie and libdemo.so: objdump names an address in .plt before the first stub `.plt+0x10`
-// where SymbolIndex.describe gives the symbol before it in another section (`_init+0x1c`), and prefers
-// __divsi3 to __aeabi_idiv at one address; both are symbols.ts's naming, not the decoder's.
-const pending: Record<string, string> = {
-  "arm/pie": "naming in .plt and between aliases (symbols.ts)",
-  "arm/nopie": "naming in .plt and between aliases (symbols.ts)",
-  "arm/libdemo.so": "naming in .plt (symbols.ts)",
-  // s390x: objdump names 0 `<prog_tls>` (a TLS symbol's offset), and prefers __TMC_END__ to completed.0.
-  "s390x/pie": "naming between sections (symbols.ts)",
-  "s390x/nopie": "naming address 0 after a TLS symbol (symbols.ts)",
-};
+const pending: Record<string, string> = {};
 
 for (const f of ["pie", "nopie", "libdemo.so", "demo.o", "forms.o"]) {
   const name = `riscv64/${f}`;

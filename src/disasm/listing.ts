@@ -179,11 +179,13 @@ function globalPointer(file: ElfFile): bigint | undefined {
 
 /** The symbols that label the listing and name addresses in it. */
 export function listingIndex(file: ElfFile, opts: DisassembleOptions): SymbolIndex {
-  let symbols = disasmSymbols(file, opts.demangle);
-  if (file.header.e_machine === EM_AARCH64)
-    symbols = [...symbols.filter((s) => !isMappingSymbol(s.name)), ...aarch64PltSymbols(file, opts.demangle)];
-  const mapping = foreignMapping(file.header.e_machine);
-  if (mapping) symbols = symbols.filter((s) => !mapping(s.name));
+  const machine = file.header.e_machine;
+  let symbols = disasmSymbols(
+    file,
+    opts.demangle,
+    machine === EM_AARCH64 ? isMappingSymbol : foreignMapping(machine),
+  );
+  if (machine === EM_AARCH64) symbols = [...symbols, ...aarch64PltSymbols(file, opts.demangle)];
   // RISC-V's lazy PLT has AArch64's shape (a 32-byte PLT0, 16-byte stubs in .rela.plt's order).
   if (file.header.e_machine === EM_RISCV) symbols = [...symbols, ...aarch64PltSymbols(file, opts.demangle)];
   // ARM: labels at Thumb functions' even addresses; ld.bfd's PLT has a 20-byte header and 12-byte stubs.

@@ -66,8 +66,9 @@ export function s390Text(
   if (ops === "") return mn;
   let targetAt = -1;
   if (relative) {
-    const m = /-?0x[0-9a-f]+$/.exec(ops);
-    if (m) targetAt = m.index;
+    // Capstone writes a target of 0 as `0`, others in hex.
+    const m = /(?:^|,)(-?0x[0-9a-f]+|0)$/.exec(ops);
+    if (m) targetAt = m.index + (m[0].startsWith(",") ? 1 : 0);
   }
   const body = targetAt >= 0 ? ops.slice(0, targetAt) : ops;
   let text = body.replace(

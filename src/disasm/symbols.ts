@@ -89,9 +89,9 @@ function rankOf(sym: ElfSymbol): number {
  */
 function compareSymbols(a: DisasmSymbol, b: DisasmSymbol): number {
   if (a.address !== b.address) return a.address < b.address ? -1 : 1;
+  if (a.rank !== b.rank) return a.rank - b.rank;
   const pastEndA = a.placement === PAST_END;
   if (pastEndA !== (b.placement === PAST_END)) return pastEndA ? 1 : -1;
-  if (a.rank !== b.rank) return a.rank - b.rank;
   if ((a.placement ?? 0) !== (b.placement ?? 0)) return (a.placement ?? 0) - (b.placement ?? 0);
   const dotA = a.base.startsWith(".");
   if (dotA !== b.base.startsWith(".")) return dotA ? 1 : -1;
@@ -263,8 +263,16 @@ export function hasSectionRelocations(file: ElfFile): boolean {
   );
 }
 
-/** The symbols of the file as objdump -d sees them. */
-export function disasmSymbols(file: ElfFile, demangle?: (name: string) => string): DisasmSymbol[] {
+/**
+ * The symbols of the file as objdump -d sees them. `isMapping` names the machine's mapping symbols
+ * (`$a`, `$d`, `$x` ...): they never name an address, and a section holding only them is named by its
+ * section symbol (ARM's `.plt+0x10`, where `$d` marks the literal).
+ */
+export function disasmSymbols(
+  file: ElfFile,
+  demangle?: (name: string) => string,
+  isMapping?: (name: string) => boolean,
+): DisasmSymbol[] {
   const sections = file.sectionHeaders;
   const symtab = sections.find((s) => s.sh_type === SHT_SYMTAB && s.sh_size > 0n);
   const dynsym = sections.find((s) => s.sh_type === SHT_DYNSYM);
@@ -286,6 +294,7 @@ export function disasmSymbols(file: ElfFile, demangle?: (name: string) => string
       // A section symbol is named after its section.
       const raw = type === STT_SECTION ? sh && file.sectionName(sh) : sym.name;
       if (raw === undefined) continue;
+      if (type !== STT_SECTION && isMapping?.(raw)) continue;
       const base = type === STT_SECTION ? raw : dem(raw);
       const name = base + versionSuffix(versions[sym.index], true);
       const entry: DisasmSymbol = {
