@@ -590,15 +590,29 @@ export function attachTrace(request: AttachRequest): Promise<AttachRun> {
     // Ctrl-C reaches strace too (the terminal's process group): it detaches; this process waits for it.
     const onInterrupt = () => undefined;
     process.on("SIGINT", onInterrupt);
-    // At the time: stopped first (SIGSTOP, which strace passes on), so nothing changes between the
-    // detach and the maps read after it; SIGCONT once they are read.
+    // At the time: stopped (SIGSTOP) and, once every thread is held with the signal taken (any call
+    // in flight has returned and been printed), its maps read while strace still holds it; then
+    // strace lets it go (and may swallow the SIGSTOP: SIGCONT after, either way).
     let stoppedAtEnd = false;
+    let heldMaps: { maps: string; smaps: string | undefined } | undefined;
+    const held = () => {
+      if (stopPending(pid)) return false;
+      try {
+        return readdirSync(`/proc/${pid}/task`).every((t) => /^[Tt]$/.test(threadState(Number(t)) ?? ""));
+      } catch {
+        return false;
+      }
+    };
     const timer =
       request.seconds !== undefined
         ? setTimeout(() => {
             try {
               process.kill(pid, "SIGSTOP");
-              stoppedAtEnd = waitFor(() => /^[Tt]$/.test(threadState(pid) ?? ""), 1000);
+              stoppedAtEnd = true;
+              if (waitFor(held, 1000)) {
+                const maps = readText(`/proc/${pid}/maps`);
+                if (maps) heldMaps = { maps, smaps: readText(`/proc/${pid}/smaps`) };
+              }
             } catch {
               // gone
             }
@@ -617,9 +631,9 @@ export function attachTrace(request: AttachRequest): Promise<AttachRun> {
       if (poller) clearInterval(poller);
       taker.poll();
       taker.close();
-      // Still running: its maps now are where the replay ends.
-      const now = readText(`/proc/${pid}/maps`);
-      const smapsNow = now ? readText(`/proc/${pid}/smaps`) : undefined;
+      // Still running: its maps then (read while held, else now) are where the replay ends.
+      const now = heldMaps?.maps ?? readText(`/proc/${pid}/maps`);
+      const smapsNow = heldMaps ? heldMaps.smaps : now ? readText(`/proc/${pid}/smaps`) : undefined;
       if (stoppedAtEnd)
         try {
           process.kill(pid, "SIGCONT");
@@ -663,6 +677,15 @@ export function attachTrace(request: AttachRequest): Promise<AttachRun> {
         refused ?? (code !== 0 && !readText(traceFile) ? stderr.trim().split("\n")[0] : undefined);
       finish(code ?? 0, failed ? `strace could not attach: ${failed}` : undefined);
     });
+  });
+}
+
+/** Whether a SIGSTOP (19) is still pending for the process or its main thread. */
+function stopPending(pid: number): boolean {
+  const status = readText(`/proc/${pid}/status`) ?? "";
+  return ["SigPnd", "ShdPnd"].some((k) => {
+    const m = new RegExp(`^${k}:\\t([0-9a-f]+)$`, "m").exec(status);
+    return m !== null && (BigInt(`0x${m[1]}`) & (1n << 18n)) !== 0n;
   });
 }
 
