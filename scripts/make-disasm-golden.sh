@@ -47,6 +47,15 @@ LC_ALL=C objdump -d -r -M intel test/fixtures/x86_64/demo.o | tail -n +4 > "$out
 LC_ALL=C objdump -D -M intel test/fixtures/i386/demo.o | tail -n +4 > "$out/i386-demo.o.intel-D.txt"
 LC_ALL=C objdump -d --no-show-raw-insn -M intel test/fixtures/x86_64/pie | tail -n +4 > "$out/x86_64-pie.intel-no-raw.txt"
 
+# Encodings objdump decodes otherwise than iced (src/disasm/x86-forms.ts, test/disasm-x86-forms.test.ts):
+# segment-register movs, string-instruction and branch-hint segment prefixes, x87 holes, arpl, bound.
+as -o test/fixtures/x86-forms/forms64.o test/fixtures/x86-forms/forms64.s
+as --32 -o test/fixtures/x86-forms/forms32.o test/fixtures/x86-forms/forms32.s
+for f in forms64.o forms32.o; do
+  LC_ALL=C objdump -D "test/fixtures/x86-forms/$f" | tail -n +4 > "$out/x86-forms-$f.D.txt"
+  LC_ALL=C objdump -D -M intel "test/fixtures/x86-forms/$f" | tail -n +4 > "$out/x86-forms-$f.intel-D.txt"
+done
+
 # AArch64, against aarch64-linux-gnu-objdump (test/disasm-aarch64.test.ts). mapping.o and relocs.o are
 # assembled here from their sources; the other fixtures come from scripts/make-fixtures.sh.
 if command -v aarch64-linux-gnu-objdump >/dev/null; then

@@ -28,6 +28,7 @@ export interface IntelHost {
   branchText(ins: Iced.Instruction, kind: number, symbolize: Symbolizer): string;
   addressBits(base: number, index: number): number;
   prefixNames(ins: Iced.Instruction, bytes: Uint8Array, offset: number, segmentable: boolean): string;
+  stringSegment(ins: Iced.Instruction): string;
   vexEncodable(ins: Iced.Instruction, code: string): boolean;
   sib(bytes: Uint8Array, offset: number): number | undefined;
 }
@@ -101,15 +102,16 @@ function operands(
         out.segmentable = true;
         out.stringOp = true;
         ops.push(
-          stringOperand(host, ins, code, host.reg(ins.memorySegment), STRING_SOURCE[kind - K.MemorySegSI]),
+          stringOperand(host, ins, code, host.stringSegment(ins), STRING_SOURCE[kind - K.MemorySegSI]),
         );
         break;
       case K.MemorySegDI:
       case K.MemorySegEDI:
       case K.MemorySegRDI:
-        out.segmentable = true;
-        // maskmovq's and maskmovdqu's store through ds:[rdi] is implied, not written.
+        // maskmovq's and maskmovdqu's store through ds:[rdi] is implied, not written: an override on
+        // it is named.
         if (code.startsWith("Maskmov") || code.startsWith("VEX_Vmaskmov")) break;
+        out.segmentable = true;
         out.stringOp = true;
         ops.push(
           stringOperand(host, ins, code, host.reg(ins.memorySegment), STRING_DEST[kind - K.MemorySegDI]),
@@ -341,11 +343,7 @@ function maskAndRounding(host: IntelHost, ins: Iced.Instruction, ops: string[]):
 
 /** xlat's operand: `BYTE PTR ds:[rbx]`, the table's base register with the segment always shown. */
 function xlatOperand(host: IntelHost, ins: Iced.Instruction): MemoryText {
-  const R = host.iced.Register;
-  const seg = ins.memorySegment;
-  // In 64-bit code a cs/ss/es override does not apply: the table is in ds.
-  const segment = host.options.bits === 64 && seg !== R.FS && seg !== R.GS ? "ds" : host.reg(seg);
-  return { text: `BYTE PTR ${segment}:[${host.reg(ins.memoryBase)}]` };
+  return { text: `BYTE PTR ${host.stringSegment(ins)}:[${host.reg(ins.memoryBase)}]` };
 }
 
 /** Operand i, if a register, named at another width: iced's registers of a width run in order from `from`. */

@@ -7,6 +7,17 @@ import type * as Iced from "iced-x86";
 import { ByteTable } from "./byte-table.js";
 import { type PooledText, pooledString, TextPool } from "./line-buffer.js";
 import { VEX_ENCODABLE_EVEX_CODES } from "./x86-evex.js";
+import {
+  isUndecodedSegmentMove,
+  REL8_SIZED_BY_66,
+  SEGMENT_MOVES,
+  SEGMENT_REGISTER,
+  X87_MEMORY_HOLES,
+  X87_ONLY_ON,
+  X87_REGISTER_ALIASES,
+  X87_UNDECODED,
+  x87HoleKey,
+} from "./x86-forms.js";
 import { formatIntel, type IntelHost } from "./x86-intel.js";
 import { SWAPPED_CODES } from "./x86-swapped.js";
 
@@ -102,6 +113,12 @@ export class X86Disassembler implements IntelHost {
   private baseNumber = 0;
   /** iced codes of NO_WAIT_CODES. */
   private readonly noWait: ReadonlySet<number>;
+  /** iced codes of X87_REGISTER_ALIASES, which objdump prints as `(bad)`. */
+  private readonly x87Aliases: ReadonlySet<number>;
+  /** iced codes of SEGMENT_MOVES. */
+  private readonly segmentMoves: ReadonlySet<number>;
+  /** iced codes of the branches REL8_SIZED_BY_66 names. */
+  private readonly rel8Sized: ReadonlySet<number>;
   /** Handed back by every decode: the listing reads it before the next call. */
   private readonly result = new CachedResult();
   /** Texts by their bytes without the displacement (displacementShape): before and after its digits. */
@@ -134,8 +151,19 @@ export class X86Disassembler implements IntelHost {
     f.gasShowMnemonicSizeSuffix = options.suffix;
     this.formatter = f;
     this.instr = new iced.Instruction();
-    this.sameCode = new Map([[iced.Code.Nopq, iced.Code.Nopd]]);
+    // arpl with 66 (rm16, r16): objdump's arpl is always 16-bit, the 66 is `data16`.
+    this.sameCode = new Map([
+      [iced.Code.Nopq, iced.Code.Nopd],
+      [iced.Code.Arpl_rm16_r16, iced.Code.Arpl_r32m16_r32],
+    ]);
     this.noWait = new Set(NO_WAIT_CODES.map((name) => iced.Code[name]));
+    this.segmentMoves = new Set(SEGMENT_MOVES.map((name) => iced.Code[name]));
+    this.x87Aliases = new Set(X87_REGISTER_ALIASES.map((name) => iced.Code[name]));
+    this.rel8Sized = new Set(
+      Object.entries(iced.Code)
+        .filter(([name]) => REL8_SIZED_BY_66.test(name))
+        .map(([, code]) => code as number),
+    );
     this.displacementSizes = new Int8Array(Object.keys(iced.Code).length).fill(-1);
     this.addrMask = options.bits === 64 ? 0xffff_ffff_ffff_ffffn : 0xffff_ffffn;
     const R = iced.Register;
@@ -232,13 +260,21 @@ export class X86Disassembler implements IntelHost {
       this.nextOffset = -1;
       // An instruction cut off by the end of the section prints as its first byte.
       // Observed: a prefix there prints as its name (`rex.R`, `addr32`), anything else as `.byte`.
+      const undecoded = offset + 1 < limit ? X87_UNDECODED.get(twoBytes(bytes, offset)) : undefined;
+      if (undecoded !== undefined) return { length: 2, text: undecoded };
       if (decoder.lastError === iced.DecoderError.NoMoreBytes) {
         const first = bytes[offset] as number;
         const is64 = this.options.bits === 64;
         const name =
           is64 && isRex(first) ? rexName(first) : first === 0x67 && !is64 ? "addr16" : PREFIX_NAME[first];
+        // 8f /1-/7 that is not an XOP prefix (maps 8-10) is no instruction, however the bytes go on.
+        const next = bytes[offset + 1];
+        if (first === 0x8f && next !== undefined && (next & 0x38) !== 0 && !XOP_MAPS.has(next & 0x1f))
+          return this.bad(bytes, offset, limit);
         return { length: 1, text: name ?? `.byte 0x${first.toString(16)}` };
       }
+      const form = this.rejectedForm(bytes, offset, base, symbolize, limit);
+      if (form) return form;
       if (bytes[offset] === 0xf0 && offset + 1 < limit) {
         const locked = this.lockedForm(bytes, offset, base, symbolize, limit);
         if (locked) return locked;
@@ -247,11 +283,22 @@ export class X86Disassembler implements IntelHost {
       return this.bad(bytes, offset, limit);
     }
     if (code === iced.Code.Wait && offset + 1 < limit && X87_ESCAPE.has(bytes[offset + 1] as number)) {
+      const undecoded = offset + 2 < limit ? X87_UNDECODED.get(twoBytes(bytes, offset + 1)) : undefined;
+      if (undecoded !== undefined) {
+        this.nextOffset = -1;
+        return { length: 3, text: undecoded };
+      }
       const merged = this.waitingForm(ins, bytes, offset + 1, base, symbolize, limit);
       if (merged) return merged;
       this.nextOffset = -1;
       return { length: 1, text: "fwait" };
     }
+    if (this.x87Aliases.has(code)) {
+      this.nextOffset = -1;
+      return this.bad(bytes, offset, limit);
+    }
+    if (this.options.bits === 32 && this.rel8Sized.has(code))
+      return this.withoutOperandSize(bytes, offset, base, symbolize);
     const length = ins.length;
     this.nextOffset = offset + length;
     const result = this.result;
@@ -348,10 +395,12 @@ export class X86Disassembler implements IntelHost {
       }
     }
     this.lastAddressText = "";
-    const text =
+    let text =
       this.options.syntax === "intel"
         ? formatIntel(this, ins, bytes, offset, symbolize)
         : this.formatAtt(ins, bytes, offset, symbolize);
+    const only = X87_ONLY_ON[this.codeName(ins.code)];
+    if (only !== undefined) text += only;
     const entry = this.cacheEntry(ins, text);
     const end = offset + length;
     if (entry?.kind === BRANCH) this.branchCache.add(bytes, offset, end - entry.size, entry);
@@ -535,13 +584,14 @@ export class X86Disassembler implements IntelHost {
         case K.MemorySegRSI:
           hasMemory = true;
           segmentable = true;
-          ops.push(`%${this.reg(ins.memorySegment)}:(%${STRING_SOURCE[kind - K.MemorySegSI]})`);
+          ops.push(`%${this.stringSegment(ins)}:(%${STRING_SOURCE[kind - K.MemorySegSI]})`);
           break;
         case K.MemorySegDI:
         case K.MemorySegEDI:
         case K.MemorySegRDI:
           hasMemory = true;
-          segmentable = true;
+          // maskmov*'s implied (%rdi) is not written (below): an override on it is named.
+          segmentable = !code.includes("askmov");
           ops.push(`%${this.reg(ins.memorySegment)}:(%${STRING_DEST[kind - K.MemorySegDI]})`);
           break;
         case K.MemoryESDI:
@@ -587,13 +637,15 @@ export class X86Disassembler implements IntelHost {
     else if (code === "Movsxd_r16_rm16" && ins.opKind(1) === K.Register)
       ops[0] = `%${dword(this.reg(ins.opRegister(1)))}`;
     if (code.startsWith("F")) x87Operands(code, ops);
-    else if (code.startsWith("Xlat_"))
-      ops[0] = `%${this.reg(ins.memorySegment)}:(%${this.reg(ins.memoryBase)})`;
+    else if (code.startsWith("Xlat_")) ops[0] = `%${this.stringSegment(ins)}:(%${this.reg(ins.memoryBase)})`;
     else if (code === "Nopd" || code === "Nopq") mnemonic = "nop";
     // D0-D3 and C0/C1 /6, SAL's second encoding: objdump calls it shl.
     else if (code.startsWith("Sal_")) mnemonic = `shl${mnemonic.slice(3)}`;
-    // objdump keeps enter's operands in Intel order: `enter $0x10,$0x0`.
-    else if (code.startsWith("Enter")) ops.reverse();
+    // objdump keeps enter's and bound's operands in Intel order: `enter $0x10,$0x0`, `bound %esp,(%ecx)`.
+    else if (code.startsWith("Enter") || code.startsWith("Bound")) ops.reverse();
+    // objdump's arpl is 16-bit: `arpl %di,0x61(%eax)`.
+    else if (code === "Arpl_r32m16_r32")
+      for (let i = 0; i < ops.length; i++) ops[i] = (ops[i] as string).replace(/^%e([a-z]{2})$/, "%$1");
     else if (code === "Nopw") {
       mnemonic = "xchg";
       ops.push("%ax", "%ax");
@@ -622,13 +674,8 @@ export class X86Disassembler implements IntelHost {
     } else if (this.options.bits === 64 && FAR_DEFAULT_SIZE.has(code)) mnemonic = mnemonic.slice(0, -1);
     else if (indirect) mnemonic = INDIRECT_MNEMONIC[mnemonic] ?? mnemonic;
     else if (hasMemory) mnemonic = MEMORY_MNEMONIC[mnemonic] ?? mnemonic;
-    let prefixes = this.prefixNames(ins, bytes, offset, segmentable);
-    // A cs or ds prefix on a conditional branch is a hint, which AT&T writes in the mnemonic:
-    // `jae,pn` (not taken), `je,pt` (taken); measured on crafted bytes.
-    if (flow === iced.FlowControl.ConditionalBranch && /(^| )(cs|ds)$/.test(prefixes)) {
-      mnemonic += prefixes.endsWith("cs") ? ",pn" : ",pt";
-      prefixes = prefixes.slice(0, -2).trimEnd();
-    }
+    const prefixes = this.prefixNames(ins, bytes, offset, segmentable);
+    mnemonic += this.branchHint(ins, bytes, offset);
     if (this.vexEncodable(ins, code)) mnemonic = `{evex} ${mnemonic}`;
     const head = prefixes ? `${prefixes} ${mnemonic}` : mnemonic;
     if (ops.length === 0) return head;
@@ -649,6 +696,86 @@ export class X86Disassembler implements IntelHost {
     const rest = this.decode(bytes, offset + 1, base, symbolize, limit);
     if (rest.text.endsWith("(bad)") || rest.text.startsWith(".byte")) return undefined;
     return { length: rest.length + 1, text: renamed(rest.text, (m) => `lock ${m}`) };
+  }
+
+  /**
+   * An instruction iced rejects that objdump decodes (see x86-forms.ts): a segment-register mov with a
+   * reg field iced has no register for, or an x87 memory form no instruction has. Decoded with the reg
+   * field set to 0 (es; fadd/fld/fiadd/fild), whose text then gets objdump's register name or `(bad)`.
+   */
+  private rejectedForm(
+    bytes: Uint8Array,
+    offset: number,
+    base: bigint,
+    symbolize: Symbolizer,
+    limit: number,
+  ): DecodedInstruction | undefined {
+    const is64 = this.options.bits === 64;
+    let at = offset;
+    while (at < limit && (LEGACY_PREFIX.has(bytes[at] as number) || (is64 && isRex(bytes[at] as number))))
+      at++;
+    const op = bytes[at] as number;
+    const modrm = bytes[at + 1];
+    if (modrm === undefined || at + 1 >= limit) return undefined;
+    const reg = (modrm >> 3) & 7;
+    const segmentMove = isUndecodedSegmentMove(op, reg);
+    const x87Hole = modrm < 0xc0 && X87_MEMORY_HOLES.has(x87HoleKey(op, reg));
+    if (!segmentMove && !x87Hole) return undefined;
+    const copy = bytes.slice(offset, Math.min(limit, offset + 15));
+    copy[at + 1 - offset] = modrm & ~0x38;
+    const rest = this.decode(copy, 0, base + BigInt(offset), symbolize, copy.length);
+    const text = rest.text;
+    const length = rest.length;
+    this.nextOffset = -1;
+    const intel = this.options.syntax === "intel";
+    // Cut off by the section's end, the form prints as decode prints its first byte.
+    const mnemonic = /(^|\s)(mov|f[a-z]+)(\s+|$)/.exec(text);
+    if (mnemonic === null) return { length, text };
+    if (segmentMove) {
+      // The register is the only operand named es without a following `:` (an override has one).
+      const name = `${intel ? "" : "%"}${SEGMENT_REGISTER[reg]}`;
+      const head = text.slice(0, mnemonic.index + mnemonic[0].length);
+      const ops = text.slice(head.length).replace(intel ? /\bes(?![:\w])/ : /%es(?![:\w])/, name);
+      return { length, text: head + ops };
+    }
+    // x87: the memory operand without its size (Intel `DWORD PTR`).
+    const head = `${text.slice(0, mnemonic.index + mnemonic[1].length)}(bad)`;
+    let operand = text.slice(mnemonic.index + mnemonic[0].length);
+    if (intel) operand = operand.replace(/^\w+ PTR /, "");
+    return { length, text: `${head.padEnd(6)} ${operand}` };
+  }
+
+  /**
+   * A REL8_SIZED_BY_66 branch in 32-bit code: decoded without its 66 prefixes, each of which is named
+   * `data16` before it.
+   */
+  private withoutOperandSize(
+    bytes: Uint8Array,
+    offset: number,
+    base: bigint,
+    symbolize: Symbolizer,
+  ): DecodedInstruction {
+    const length = (this.instr as Iced.Instruction).length;
+    const kept: number[] = [];
+    // The opcode and displacement are the last two bytes: only the prefixes before them are dropped.
+    const opcode = offset + length - 2;
+    for (let i = offset; i < offset + length; i++)
+      if (i >= opcode || bytes[i] !== 0x66) kept.push(bytes[i] as number);
+    const copy = Uint8Array.from(kept);
+    const dropped = length - copy.length;
+    const rest = this.decode(copy, 0, base + BigInt(offset + dropped), symbolize, copy.length);
+    this.nextOffset = -1;
+    // The data16s go where their bytes were among the prefixes the rest's text names (`cs data16 jns`;
+    // a cs the hint took leaves none before them: `data16 jns,pn`).
+    let before = 0;
+    while (bytes[offset + before] !== 0x66) before++;
+    const words = rest.text.split(" ");
+    let named = 0;
+    while (named < before && BRANCH_PREFIX_NAMES.has(words[named] as string)) named++;
+    const head = words.slice(0, named).join(" ");
+    const tail = words.slice(named).join(" ");
+    const data16 = Array(dropped).fill("data16").join(" ");
+    return { length, text: renamed(tail, (m) => `${head ? `${head} ` : ""}${data16} ${m}`) };
   }
 
   /**
@@ -724,6 +851,9 @@ export class X86Disassembler implements IntelHost {
    */
   prefixNames(ins: Iced.Instruction, bytes: Uint8Array, offset: number, segmentable: boolean): string {
     const names: string[] = [];
+    // The last segment prefix is taken by a branch hint, and by the ds: a string source or xlat's table
+    // is read through (stringSegment), even where the override does not apply.
+    const taken = this.branchHint(ins, bytes, offset) !== "" || readsThroughDs(ins, this.iced);
     const end = offset + ins.length;
     let at = offset;
     let rex = -1;
@@ -768,8 +898,8 @@ export class X86Disassembler implements IntelHost {
           const segReg = ins.segmentPrefix;
           // Only the last segment prefix counts, and only on an operand it can apply to.
           segments--;
-          const used =
-            segments === 0 && segmentable && segReg !== R.None && (!is64 || b === 0x64 || b === 0x65);
+          const applies = segmentable && segReg !== R.None && (!is64 || segReg === R.FS || segReg === R.GS);
+          const used = segments === 0 && (taken || applies);
           if (
             b === 0x3e &&
             (ins.flowControl === this.iced.FlowControl.IndirectBranch ||
@@ -782,6 +912,38 @@ export class X86Disassembler implements IntelHost {
     }
     if (rex >= 0 && !this.rexUsed(ins, bytes, offset, rex)) names.push(rexName(bytes[rex] as number));
     return names.join(" ");
+  }
+
+  /**
+   * The segment a string instruction's source or xlat's table is read through. In 64-bit code objdump
+   * writes %ds for any override but fs and gs, the ones the CPU honours (`2e a5` is
+   * `movsl %ds:(%rsi),%es:(%rdi)`, `64 2e a5` `fs movsl %fs:(%rsi),...`).
+   */
+  stringSegment(ins: Iced.Instruction): string {
+    const R = this.iced.Register;
+    const seg = ins.memorySegment;
+    return this.options.bits === 64 && seg !== R.FS && seg !== R.GS ? "ds" : this.reg(seg);
+  }
+
+  /**
+   * A conditional branch's hint, which AT&T writes in the mnemonic (-M intel does not): `jns,pn` (not
+   * taken) for a 2e among the prefixes, `,pt` (taken) for a 3e, none when both are there. Measured:
+   * the hint takes the last segment prefix whichever it is (`2e 64 79 xx` is `cs jns,pn`).
+   */
+  branchHint(ins: Iced.Instruction, bytes: Uint8Array, offset: number): string {
+    if (this.options.syntax !== "att" || ins.flowControl !== this.iced.FlowControl.ConditionalBranch)
+      return "";
+    let cs = false;
+    let ds = false;
+    const end = offset + ins.length;
+    const is64 = this.options.bits === 64;
+    for (let at = offset; at < end; at++) {
+      const b = bytes[at] as number;
+      if (b === 0x2e) cs = true;
+      else if (b === 0x3e) ds = true;
+      else if (!LEGACY_PREFIX.has(b) && !(is64 && isRex(b))) break;
+    }
+    return cs === ds ? "" : cs ? ",pn" : ",pt";
   }
 
   /**
@@ -868,14 +1030,17 @@ export class X86Disassembler implements IntelHost {
     const d = new iced.Decoder(this.options.bits, without, iced.DecoderOptions.None);
     const other = d.decode();
     d.free();
+    // A sameCode pair prints alike: its registers' sizes are the code's, not the prefix's. So do the
+    // memory forms of a segment-register mov, whatever 66 or REX.W says (`data16 mov %es,(%eax)`).
+    const alias =
+      this.sameCode.get(ins.code) === other.code ||
+      (this.segmentMoves.has(ins.code) && this.segmentMoves.has(other.code) && hasMemoryOperand(ins, iced));
     let same =
-      (other.code === ins.code || this.sameCode.get(ins.code) === other.code) &&
-      other.opCount === ins.opCount &&
-      other.length === without.length;
+      (other.code === ins.code || alias) && other.opCount === ins.opCount && other.length === without.length;
     for (let i = 0; same && i < ins.opCount; i++) {
       const kind = ins.opKind(i);
       if (other.opKind(i) !== kind) same = false;
-      else if (kind === iced.OpKind.Register) same = other.opRegister(i) === ins.opRegister(i);
+      else if (kind === iced.OpKind.Register) same = alias || other.opRegister(i) === ins.opRegister(i);
       else if (kind === iced.OpKind.Memory)
         same = other.memoryBase === ins.memoryBase && other.memoryIndex === ins.memoryIndex;
     }
@@ -941,6 +1106,9 @@ const NO_WAIT_CODES = [
   "Fnsave_m108byte",
   "Fnstsw_m2byte",
   "Fnstsw_AX",
+  "Fneni",
+  "Fndisi",
+  "Fnsetpm",
 ] as const;
 
 const PLAIN = 0;
@@ -995,6 +1163,14 @@ interface CachedText {
   mask: bigint;
   /** The same, as a number (2^64-1 rounds up: every number below 2^53 is inside it). */
   maskNumber: number;
+}
+
+/** The prefix names a branch's text can start with. */
+const BRANCH_PREFIX_NAMES = new Set(["es", "cs", "ss", "ds", "fs", "gs", "bnd", "repz", "lock", "addr16"]);
+
+/** The two bytes at `at`, the first as the high byte (X87_UNDECODED's keys). */
+function twoBytes(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
 }
 
 /** The little-endian signed integer of `size` bytes at `at`. */
@@ -1132,6 +1308,21 @@ function isStringOp(ins: Iced.Instruction, iced: IcedModule): boolean {
     if (k >= K.MemorySegSI && k <= K.MemoryESRDI) return true;
   }
   return false;
+}
+
+function hasMemoryOperand(ins: Iced.Instruction, iced: IcedModule): boolean {
+  for (let i = 0; i < ins.opCount; i++) if (ins.opKind(i) === iced.OpKind.Memory) return true;
+  return false;
+}
+
+/** A string instruction with a ds:[rsi] source (movs, cmps, lods, outs), or xlat. */
+function readsThroughDs(ins: Iced.Instruction, iced: IcedModule): boolean {
+  const K = iced.OpKind;
+  for (let i = 0; i < ins.opCount; i++) {
+    const k = ins.opKind(i);
+    if (k >= K.MemorySegSI && k <= K.MemorySegRSI) return true;
+  }
+  return ins.mnemonic === iced.Mnemonic.Xlatb;
 }
 
 function isCompareString(ins: Iced.Instruction, iced: IcedModule): boolean {
